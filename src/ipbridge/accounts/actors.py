@@ -1,0 +1,52 @@
+"""Who is acting: a person in one of their organisations, or an organisation's API key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from ipbridge.accounts.models import ApiKey, Organisation, OrganisationKind, User
+from ipbridge.core.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    organisation: Organisation
+    user: User | None
+    role: str | None
+    scopes: frozenset[str]
+    api_key: ApiKey | None = None
+    system: bool = False
+
+    @property
+    def is_operator(self) -> bool:
+        return self.organisation.kind == OrganisationKind.OPERATOR
+
+    def can(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise PermissionDenied(
+                _("This action needs the “%(scope)s” permission, which you do not have here.") % {"scope": scope},
+                code="missing_scope",
+            )
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise PermissionDenied(_("Only operators may do this."), code="operator_only")
+
+    def require_person(self) -> User:
+        if self.user is None:
+            raise PermissionDenied(_("This action must be done by a signed-in person, not an API key."),
+                                   code="session_required")
+        return self.user
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.email
+        if self.system:
+            return "command line"
+        return f"API key {self.api_key.prefix}" if self.api_key else ""

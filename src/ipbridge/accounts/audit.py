@@ -1,0 +1,67 @@
+"""The audit trail: every service that changes state calls ``audit_record`` inside its transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ipbridge.core import context
+
+if TYPE_CHECKING:
+    from ipbridge.accounts.models import AuditEvent, Organisation, User
+
+
+class AuditAction(models.TextChoices):
+    ORGANISATION_CREATED = "organisation.created", _("Organisation created")
+    ORGANISATION_VERIFICATION_SET = "organisation.verification_set", _("Organisation verification changed")
+    USER_CREATED = "user.created", _("User created")
+    USER_LOGGED_IN = "user.logged_in", _("Logged in")
+    USER_LOGIN_FAILED = "user.login_failed", _("Login failed")
+    USER_LOGGED_OUT = "user.logged_out", _("Logged out")
+    USER_PASSWORD_CHANGED = "user.password_changed", _("Password changed")
+    USER_LANGUAGE_SET = "user.language_set", _("Language changed")
+    USER_ORGANISATION_SWITCHED = "user.organisation_switched", _("Switched organisation")
+    TWO_FACTOR_ENROLLED = "two_factor.enrolled", _("Two-factor authentication enrolled")
+    TWO_FACTOR_RECOVERY_CODES_RENEWED = "two_factor.recovery_codes_renewed", _("Recovery codes renewed")
+    TWO_FACTOR_RECOVERY_CODE_USED = "two_factor.recovery_code_used", _("Recovery code used")
+    MEMBERSHIP_CREATED = "membership.created", _("Member added")
+    MEMBERSHIP_ROLE_CHANGED = "membership.role_changed", _("Member role changed")
+    MEMBERSHIP_REMOVED = "membership.removed", _("Member removed")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    API_KEY_CREATED = "api_key.created", _("API key created")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+
+
+def audit_record(
+    *,
+    action: AuditAction | str,
+    actor: User | None,
+    organisation: Organisation | None,
+    actor_label: str | None = None,
+    subject: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    from ipbridge.accounts.models import AuditEvent
+
+    request = context.current()
+    return AuditEvent.objects.create(
+        action=str(action),
+        actor=actor,
+        actor_label=actor_label if actor_label is not None else (actor.email if actor is not None else ""),
+        organisation=organisation,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        ip=request.ip,
+        details=details or {},
+    )
+
+
+def action_label(action: str) -> str:
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return action

@@ -1,0 +1,164 @@
+"""The ``ipbridge`` command. Every subcommand works on the database named by DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ipbridge.config.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """IPBridge: where IP right holders and marketplaces cooperate against infringing goods."""
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000")
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web interface and API (waitress, a production WSGI server)."""
+    _setup()
+    from waitress import serve as waitress_serve
+
+    from ipbridge.config.wsgi import application
+
+    click.echo(f"IPBridge serving on http://{host}:{port}/")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="ipbridge")
+
+
+@main.command()
+@click.option("--code", "code_for", metavar="EMAIL", help="Print the current two-factor code of a demo person.")
+def demo(code_for: str | None) -> None:
+    """Load the demo world (idempotent) and print who can log in."""
+    _setup()
+    from ipbridge import demo as demo_world
+
+    if code_for:
+        if code_for not in {email for email, _org, _role in demo_world.demo_people()}:
+            _fail(f"{code_for} is not a demo person")
+        click.echo(demo_world.demo_totp_code(code_for))
+        return
+    try:
+        demo_world.demo_load()
+    except RuntimeError as exc:
+        _fail(str(exc))
+    click.echo(f"Demo loaded. Every demo person's password is: {demo_world.DEMO_PASSWORD}")
+    click.echo("Two-factor code: `ipbridge demo --code EMAIL`, or add the secret below to an authenticator app.\n")
+    for email, organisation, role in demo_world.demo_people():
+        click.echo(f"  {email:<28} {role:<9} {demo_world.demo_totp_secret(email)}  {organisation}")
+
+
+@main.command("create-org")
+@click.option("--kind", required=True, type=click.Choice(
+    ["right_holder", "agent", "marketplace", "merchant", "mediator", "authority", "operator"]))
+@click.option("--name", required=True)
+@click.option("--country", default="", help="ISO 3166 alpha-2 code.")
+@click.option("--verified", is_flag=True, help="Mark the organisation as verified (recorded as an operator's act).")
+def create_org(kind: str, name: str, country: str, verified: bool) -> None:
+    """Create an organisation and print its slug."""
+    _setup()
+    from django.db import transaction
+
+    from ipbridge.accounts import selectors, services
+    from ipbridge.core.errors import ApplicationError
+
+    try:
+        with transaction.atomic():
+            organisation = services.organisation_create(name=name, kind=kind, country=country, allow_operator=True)
+            if verified:
+                operator = selectors.operator_organisation() or organisation
+                services.organisation_set_verification(
+                    actor=selectors.actor_for_system(operator),
+                    organisation_id=organisation.pk,
+                    status="verified",
+                    reason="verified from the command line",
+                )
+    except ApplicationError as exc:
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    click.echo(organisation.slug)
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--org", "org_slug", help="Add the person to this organisation.")
+@click.option("--role", type=click.Choice(["admin", "member", "reviewer"]), default="admin", show_default=True)
+def create_user(email: str, full_name: str, password: str, org_slug: str | None, role: str) -> None:
+    """Create a person, optionally as a member of an organisation."""
+    _setup()
+    from django.db import transaction
+
+    from ipbridge.accounts import selectors, services
+    from ipbridge.core.errors import ApplicationError
+
+    try:
+        with transaction.atomic():
+            user = services.user_create(email=email, full_name=full_name, password=password)
+            if org_slug:
+                services.membership_grant(user=user, organisation=selectors.organisation_by_slug(org_slug), role=role)
+    except ApplicationError as exc:
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    click.echo(user.email)
+
+
+@main.command("create-api-key")
+@click.option("--org", "org_slug", required=True)
+@click.option("--scopes", required=True, help="Comma-separated, e.g. notices:read,notices:write")
+@click.option("--name", default="command line", show_default=True)
+@click.option("--expires-in-days", type=int, default=90, show_default=True, help="0 for a key that never expires.")
+def create_api_key(org_slug: str, scopes: str, name: str, expires_in_days: int) -> None:
+    """Create an API key and print it once."""
+    _setup()
+    from ipbridge.accounts import selectors, services
+    from ipbridge.core.errors import ApplicationError
+
+    try:
+        organisation = selectors.organisation_by_slug(org_slug)
+        _key, secret = services.api_key_create(
+            actor=selectors.actor_for_system(organisation),
+            name=name,
+            scopes=[s.strip() for s in scopes.split(",") if s.strip()],
+            expires_in_days=expires_in_days or None,
+        )
+    except ApplicationError as exc:
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    click.echo(secret)
+
+
+@main.command("worker", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def worker(args: tuple[str, ...]) -> None:
+    """Run a Celery worker (needs CELERY_BROKER_URL); extra arguments go to Celery."""
+    _setup()
+    from django.conf import settings
+
+    from ipbridge.config.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        _fail("CELERY_BROKER_URL is not set: without a broker, jobs run inside the web process")
+    app.worker_main(["worker", "--loglevel=INFO", *args])
+
+
+@main.command("manage", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run any Django management command, e.g. `ipbridge manage migrate`."""
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ipbridge manage", *args])

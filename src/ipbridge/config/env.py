@@ -1,0 +1,30 @@
+"""The one place that reads the process environment.
+
+Every setting has a safe development default, except secrets when DEBUG is off: those must be given, and the
+process refuses to start without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+
+env = environ.Env()
+
+_env_file = BASE_DIR / ".env"
+if _env_file.is_file():
+    environ.Env.read_env(str(_env_file))
+
+
+class ImproperlyConfiguredError(RuntimeError):
+    """Raised at start-up when a required setting is missing."""
+
+
+def require(name: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfiguredError(f"{name} must be set when DEBUG is off")
+    return value

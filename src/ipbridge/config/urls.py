@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ipbridge.accounts.api import router as accounts_router
+from ipbridge.core.api import api
+from ipbridge.web.views import healthz
+
+api.add_router("/", accounts_router)
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("ipbridge.accounts.urls")),
+    path("", include("ipbridge.web.urls")),
+]

@@ -1,0 +1,95 @@
+"""The one Ninja API under /api/v1: authentication, and the handler that turns errors into JSON bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.selectors import actor_for_api_key, actor_for_user
+from ipbridge.accounts.services import api_key_authenticate
+from ipbridge.core.errors import ApplicationError
+
+
+class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer ipb_…``: an organisation's scoped API key."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        key = api_key_authenticate(token)
+        return actor_for_api_key(key) if key is not None else None
+
+
+class SessionActorAuth(APIKeyCookie):
+    """The browser's session, once the person has passed two-factor authentication. CSRF is checked."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
+        user = request.user
+        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+            return None
+        return actor_for_user(user)  # type: ignore[arg-type]
+
+
+api = NinjaAPI(
+    title="IPBridge API",
+    version="1",
+    description=(
+        "Where IP right holders and e-commerce marketplaces cooperate against infringing goods. "
+        "Authenticate with `Authorization: Bearer <API key>` (keys are scoped per area, read or write) "
+        "or with a browser session. Errors are JSON: `{\"error\": {\"code\", \"message\", \"field\"}}`."
+    ),
+    auth=[ApiKeyAuth(), SessionActorAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(request: HttpRequest, status: int, error: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, {"error": error}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return error_response(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = []
+    for item in exc.errors:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        fields.append({"field": ".".join(location) or "body", "message": item.get("msg", ""),
+                       "type": item.get("type", "")})
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "Invalid input."
+    return error_response(request, 422, {"code": "invalid_input", "message": message, "fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request,
+        401,
+        {"code": "not_authenticated",
+         "message": "Send a valid API key as 'Authorization: Bearer <key>', or sign in with two-factor authentication."},
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error"
+    )
+    return error_response(request, exc.status_code, {"code": code, "message": str(exc)})
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, {"code": "body_too_large", "message": "The request body is too large."})

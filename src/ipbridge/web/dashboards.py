@@ -1,0 +1,71 @@
+"""What each kind of organisation should do next, computed from its real state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ipbridge.accounts import selectors
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.models import OrganisationKind, VerificationStatus
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str | Promise
+    text: str | Promise
+    done: bool
+    url_name: str | None = None
+
+
+WHY_VERIFY = {
+    OrganisationKind.RIGHT_HOLDER: _("Marketplaces act first on notices from verified right holders."),
+    OrganisationKind.AGENT: _("Right holders can only give mandates to verified agents."),
+    OrganisationKind.MARKETPLACE: _("Right holders see that your notice channel is genuine."),
+    OrganisationKind.MERCHANT: _("Verified merchants pass marketplaces' pre-entry checks faster."),
+    OrganisationKind.MEDIATOR: _("Parties can choose you for mediation once you are verified."),
+    OrganisationKind.AUTHORITY: _("Right holders and marketplaces grant evidence access only to verified authorities."),
+}
+
+WHY_API_KEY = {
+    OrganisationKind.MARKETPLACE: _("Let your trust-and-safety systems receive cases and report decisions."),
+    OrganisationKind.RIGHT_HOLDER: _("Let your brand-protection tools send notices and follow outcomes."),
+    OrganisationKind.AGENT: _("Connect your enforcement tools to act for your clients."),
+}
+
+
+def next_steps(actor: Actor) -> list[Step]:
+    figures = selectors.organisation_figures(actor=actor)
+    kind = actor.organisation.kind
+    steps = [
+        Step(
+            _("Protect every account with two-factor authentication"),
+            _("%(done)d of %(total)d members have enrolled.")
+            % {"done": figures.members_with_two_factor, "total": figures.members},
+            figures.members_with_two_factor == figures.members,
+            "accounts:members",
+        ),
+        Step(
+            _("Invite your colleagues"),
+            _("Share the work: administrators manage, members act, reviewers read."),
+            figures.members > 1 or figures.pending_invitations > 0,
+            "accounts:members",
+        ),
+    ]
+    if kind != OrganisationKind.OPERATOR:
+        verified = actor.organisation.verification_status == VerificationStatus.VERIFIED
+        steps.insert(
+            0,
+            Step(
+                _("Get your organisation verified"),
+                WHY_VERIFY.get(kind, ""),
+                verified,
+                None,
+            ),
+        )
+    if kind in WHY_API_KEY:
+        steps.append(Step(_("Connect your systems with an API key"), WHY_API_KEY[kind], figures.active_api_keys > 0,
+                          "accounts:api_keys"))
+    return steps
