@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ipbridge.accounts import selectors, services
@@ -113,9 +113,9 @@ def member_role_change(request: HttpRequest, member_id: int, payload: MemberRole
 
 
 @router.delete("/members/{member_id}", response={204: None, **ERRORS}, operation_id="member_remove")
-def member_remove(request: HttpRequest, member_id: int) -> tuple[int, None]:
+def member_remove(request: HttpRequest, member_id: int) -> Status[None]:
     services.membership_remove(actor=_actor(request), membership_id=member_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/invitations", response={200: list[InvitationOut], **ERRORS}, operation_id="invitations_list")
@@ -124,15 +124,15 @@ def invitations_list(request: HttpRequest) -> list[Invitation]:
 
 
 @router.post("/invitations", response={201: InvitationOut, **ERRORS}, operation_id="invitation_send")
-def invitation_send(request: HttpRequest, payload: InvitationIn) -> tuple[int, Invitation]:
+def invitation_send(request: HttpRequest, payload: InvitationIn) -> Status[Invitation]:
     """Invite a person by e-mail; the link in the message is valid for seven days."""
-    return 201, services.invitation_send(actor=_actor(request), email=payload.email, role=payload.role)
+    return Status(201, services.invitation_send(actor=_actor(request), email=payload.email, role=payload.role))
 
 
 @router.delete("/invitations/{invitation_id}", response={204: None, **ERRORS}, operation_id="invitation_revoke")
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> tuple[int, None]:
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> Status[None]:
     services.invitation_revoke(actor=_actor(request), invitation_id=invitation_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/api-keys", response={200: list[ApiKeyOut], **ERRORS}, operation_id="api_keys_list")
@@ -141,7 +141,7 @@ def api_keys_list(request: HttpRequest) -> list[ApiKey]:
 
 
 @router.post("/api-keys", response={201: ApiKeyCreatedOut, **ERRORS}, operation_id="api_key_create")
-def api_key_create(request: HttpRequest, payload: ApiKeyIn) -> tuple[int, ApiKeyCreatedOut]:
+def api_key_create(request: HttpRequest, payload: ApiKeyIn) -> Status[ApiKeyCreatedOut]:
     """Create a key (signed-in administrators only). The secret is in this answer and nowhere else."""
     actor = _actor(request)
     actor.require_person()
@@ -149,13 +149,13 @@ def api_key_create(request: HttpRequest, payload: ApiKeyIn) -> tuple[int, ApiKey
         actor=actor, name=payload.name, scopes=payload.scopes, expires_in_days=payload.expires_in_days
     )
     out = ApiKeyOut.model_validate(key, from_attributes=True)
-    return 201, ApiKeyCreatedOut(**out.model_dump(), secret=secret)
+    return Status(201, ApiKeyCreatedOut(**out.model_dump(), secret=secret))
 
 
 @router.delete("/api-keys/{key_id}", response={204: None, **ERRORS}, operation_id="api_key_revoke")
-def api_key_revoke(request: HttpRequest, key_id: int) -> tuple[int, None]:
+def api_key_revoke(request: HttpRequest, key_id: int) -> Status[None]:
     services.api_key_revoke(actor=_actor(request), key_id=key_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/audit-events", response={200: list[AuditEventOut], **ERRORS}, operation_id="audit_events_list")

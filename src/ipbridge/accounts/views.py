@@ -36,7 +36,7 @@ from ipbridge.accounts.forms import (
     VerificationForm,
     add_application_error,
 )
-from ipbridge.core.errors import ApplicationError
+from ipbridge.core.errors import ApplicationError, PermissionDenied
 
 View = Callable[..., HttpResponse]
 
@@ -361,7 +361,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def organisations(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     if not actor.is_operator:
-        return _refused(request, ApplicationError("operator_only", _("Only operators may do this.")))
+        return _refused(request, PermissionDenied(_("Only operators may do this."), code="operator_only"))
     kind = request.GET.get("kind") or None
     return render(
         request,
