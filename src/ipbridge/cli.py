@@ -162,3 +162,7 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["ipbridge manage", *args])
+
+
+if __name__ == "__main__":
+    main()

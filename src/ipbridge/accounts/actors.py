@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from ipbridge.accounts.audit import API_KEY_LABEL, SYSTEM_LABEL
 from ipbridge.accounts.models import ApiKey, Organisation, OrganisationKind, User
 from ipbridge.core.errors import PermissionDenied
 
@@ -48,5 +49,5 @@ class Actor:
         if self.user is not None:
             return self.user.email
         if self.system:
-            return "command line"
-        return f"API key {self.api_key.prefix}" if self.api_key else ""
+            return SYSTEM_LABEL
+        return f"{API_KEY_LABEL}{self.api_key.prefix}" if self.api_key else ""

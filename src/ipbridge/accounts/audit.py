@@ -65,3 +65,27 @@ def action_label(action: str) -> str:
         return str(AuditAction(action).label)
     except ValueError:
         return action
+
+
+SYSTEM_LABEL = "command line"
+API_KEY_LABEL = "API key "
+
+
+def actor_display(label: str) -> str:
+    """The stored actor label in the reader's language (labels are stored language-neutral)."""
+    if label == SYSTEM_LABEL:
+        return str(_("command line"))
+    if label.startswith(API_KEY_LABEL):
+        return str(_("API key %(prefix)s") % {"prefix": label[len(API_KEY_LABEL) :]})
+    return label
+
+
+def subject_display(subject_type: str) -> str:
+    from django.apps import apps
+
+    if not subject_type:
+        return ""
+    try:
+        return str(apps.get_model(subject_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return subject_type

@@ -30,5 +30,12 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 }
 
 
+MODES = {"read": _("read"), "write": _("write")}
+
+
 def scope_choices() -> list[tuple[str, str]]:
-    return [(f"{area}:{mode}", f"{label} — {mode}") for area, label in AREAS.items() for mode in ("read", "write")]
+    return [
+        (f"{area}:{mode}", f"{label} — {mode_label}")
+        for area, label in AREAS.items()
+        for mode, mode_label in MODES.items()
+    ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ipbridge.accounts.actors import Actor
@@ -50,7 +51,7 @@ def actor_for_system(organisation: Organisation) -> Actor:
 def organisation_by_slug(slug: str) -> Organisation:
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
-        raise NotFound(f"No organisation with slug {slug!r}.")
+        raise NotFound(_("No organisation with slug “%(slug)s”.") % {"slug": slug})
     return organisation
 
 

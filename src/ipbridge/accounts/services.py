@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ipbridge.accounts import tasks
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_record
+from ipbridge.accounts.audit import SYSTEM_LABEL, AuditAction, audit_record
 from ipbridge.accounts.models import (
     ApiKey,
     Invitation,
@@ -105,7 +106,7 @@ def organisation_create(
     audit_record(
         action=AuditAction.ORGANISATION_CREATED,
         actor=actor.user if actor else None,
-        actor_label=actor.label if actor else "system",
+        actor_label=actor.label if actor else SYSTEM_LABEL,
         organisation=organisation,
         subject=organisation,
         details={"kind": kind, "name": organisation.name},
@@ -227,8 +228,11 @@ def user_set_language(*, user: User, language: str) -> User:
 # Invitations ----------------------------------------------------------------------------------------------------
 
 
-def _send_invitation_email(invitation_id: int, token: str, language: str) -> None:
-    invitation = Invitation.objects.select_related("organisation", "invited_by").get(pk=invitation_id)
+def invitation_email_deliver(*, invitation_id: int, token: str, language: str) -> None:
+    """Send the invitation message (a background job); does nothing once the invitation is no longer pending."""
+    invitation = Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_pending:
+        return
     with translation.override(language):
         context = {
             "invitation": invitation,
@@ -271,7 +275,7 @@ def invitation_send(*, actor: Actor, email: str, role: str = Role.MEMBER) -> Inv
         details={"email": email, "role": role},
     )
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: _send_invitation_email(invitation.pk, token, language))
+    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, token, language))
     return invitation
 
 
@@ -526,11 +530,21 @@ def two_factor_recovery_codes_renew(*, user: User) -> list[str]:
 
 
 def two_factor_verify(*, user: User, code: str) -> TOTPDevice | StaticDevice | None:
-    """The device that accepts ``code`` (authenticator first, then a one-time recovery code), or None."""
+    """The device that accepts ``code`` (authenticator first, then a one-time recovery code), or None.
+    Raises ``ValidationFailed`` while wrong codes have throttled the authenticator."""
     code = (code or "").strip().replace(" ", "").lower()
     if not code:
         return None
-    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+    # Authenticator codes are digits, recovery codes are not: a recovery code must not count as a wrong
+    # authenticator code, or it would throttle the authenticator.
+    totp_devices = TOTPDevice.objects.filter(user=user, confirmed=True) if code.isdigit() else []
+    for device in totp_devices:
+        allowed, _why = device.verify_is_allowed()
+        if not allowed:
+            # Each wrong code doubles the wait before the next try (django-otp's throttling).
+            raise ValidationFailed(
+                "throttled", _("Too many wrong codes. Wait a few seconds, then try again."), field="code"
+            )
         if device.verify_token(code):
             return device
     for static in StaticDevice.objects.filter(user=user, confirmed=True):

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ipbridge.accounts import selectors, services
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, action_label
+from ipbridge.accounts.audit import AuditAction, action_label, actor_display, subject_display
 from ipbridge.accounts.forms import (
     AcceptInvitationForm,
     ApiKeyForm,
@@ -146,11 +146,15 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
-        if device is not None:
-            otp_login(request, device)
-            return redirect(_safe_next(request, reverse("web:dashboard")))
-        form.add_error("code", _("That code is not right. Check your device's clock, or use a recovery code."))
+        try:
+            device = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            if device is not None:
+                otp_login(request, device)
+                return redirect(_safe_next(request, reverse("web:dashboard")))
+            form.add_error("code", _("That code is not right. Check your device's clock, or use a recovery code."))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -349,7 +353,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return _refused(request, exc)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    rows = [{"event": e, "label": action_label(e.action)} for e in page.object_list]
+    rows = [
+        {
+            "event": e,
+            "label": action_label(e.action),
+            "actor": actor_display(e.actor_label),
+            "subject": subject_display(e.subject_type),
+        }
+        for e in page.object_list
+    ]
     return render(
         request,
         "accounts/audit_log.html",

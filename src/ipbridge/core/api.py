@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -68,7 +69,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
         fields.append({"field": ".".join(location) or "body", "message": item.get("msg", ""),
                        "type": item.get("type", "")})
-    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "Invalid input."
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or gettext("Invalid input.")
     return error_response(request, 422, {"code": "invalid_input", "message": message, "fields": fields})
 
 
@@ -77,8 +78,12 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
     return error_response(
         request,
         401,
-        {"code": "not_authenticated",
-         "message": "Send a valid API key as 'Authorization: Bearer <key>', or sign in with two-factor authentication."},
+        {
+            "code": "not_authenticated",
+            "message": gettext(
+                "Send a valid API key as 'Authorization: Bearer <key>', or sign in with two-factor authentication."
+            ),
+        },
     )
 
 
@@ -92,4 +97,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return error_response(request, 413, {"code": "body_too_large", "message": "The request body is too large."})
+    return error_response(request, 413, {"code": "body_too_large", "message": gettext("The request body is too large.")})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ApplicationError(Exception):
     """A use case refused: ``code`` is stable for machines, ``message`` is for people, ``field`` names the input."""
@@ -35,8 +37,8 @@ class NotFound(ApplicationError):
 
     status = 404
 
-    def __init__(self, message: str = "Not found.", *, code: str = "not_found"):
-        super().__init__(code, message)
+    def __init__(self, message: str | None = None, *, code: str = "not_found"):
+        super().__init__(code, message or gettext("Not found."))
 
 
 class PermissionDenied(ApplicationError):

@@ -20,6 +20,15 @@ class Step:
     url_name: str | None = None
 
 
+KIND_PURPOSES = {
+    OrganisationKind.RIGHT_HOLDER: _("Prove once who you are and what you own, then act on every marketplace at once."),
+    OrganisationKind.AGENT: _("Act for right holders under a written, scoped, revocable mandate."),
+    OrganisationKind.MARKETPLACE: _("Receive complete notices from verified right holders, and publish your IP policy."),
+    OrganisationKind.MERCHANT: _("Pass pre-entry checks, sign the IP compliance commitment, answer notices."),
+    OrganisationKind.MEDIATOR: _("Mediate disputes between right holders and merchants."),
+    OrganisationKind.AUTHORITY: _("Read the cases and evidence you are granted."),
+}
+
 WHY_VERIFY = {
     OrganisationKind.RIGHT_HOLDER: _("Marketplaces act first on notices from verified right holders."),
     OrganisationKind.AGENT: _("Right holders can only give mandates to verified agents."),

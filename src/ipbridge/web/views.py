@@ -9,14 +9,15 @@ from ipbridge.accounts import selectors
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import OrganisationKind
 from ipbridge.accounts.views import acting
-from ipbridge.web.dashboards import next_steps
+from ipbridge.web.dashboards import KIND_PURPOSES, next_steps
 from ipbridge.web.health import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:dashboard")
-    return render(request, "web/home.html", {"kinds": OrganisationKind.choices})
+    kinds = [(OrganisationKind(kind).label, purpose) for kind, purpose in KIND_PURPOSES.items()]
+    return render(request, "web/home.html", {"kinds": kinds})
 
 
 @acting

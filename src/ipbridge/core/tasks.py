@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+
+
+@shared_task(name="ipbridge.core.ping", time_limit=10, soft_time_limit=8)
+def ping() -> dict[str, str]:
+    """Proves a worker is consuming jobs: answers with the host it ran on."""
+    return {"pong": socket.gethostname()}
