@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 import pytest
-from typing import Any
 
 
 @pytest.fixture(autouse=True)

@@ -35,14 +35,28 @@ def test_every_command_has_help(command: str) -> None:
 def test_create_org_user_and_api_key() -> None:
     operator = run("create-org", "--kind", "operator", "--name", "Ops")
     created = run("create-org", "--kind", "marketplace", "--name", "Little Bazaar", "--country", "pt", "--verified")
-    user = run("create-user", "--email", "owner@bazaar.example", "--name", "Rui", "--org", "little-bazaar",
-               "--role", "admin", "--password", "correct horse battery staple 42")
+    user = run(
+        "create-user",
+        "--email",
+        "owner@bazaar.example",
+        "--name",
+        "Rui",
+        "--org",
+        "little-bazaar",
+        "--role",
+        "admin",
+        "--password",
+        "correct horse battery staple 42",
+    )
     key = run("create-api-key", "--org", "little-bazaar", "--scopes", "notices:read, accounts:read")
 
     assert [operator.output, created.output, user.output] == ["ops\n", "little-bazaar\n", "owner@bazaar.example\n"]
     organisation = Organisation.objects.get(slug="little-bazaar")
-    assert (organisation.kind, organisation.country, organisation.verification_status) == ("marketplace", "PT",
-                                                                                            "verified")
+    assert (organisation.kind, organisation.country, organisation.verification_status) == (
+        "marketplace",
+        "PT",
+        "verified",
+    )
     assert Membership.objects.get(user__email="owner@bazaar.example").role == "admin"
     secret = key.output.strip()
     authenticated = api_key_authenticate(secret)
@@ -78,7 +92,14 @@ def test_demo_loads_once_and_prints_who_can_log_in(settings: Any) -> None:
     assert "brand@aurora.demo" in first.output
     assert demo.DEMO_PASSWORD in first.output
     assert set(Organisation.objects.values_list("kind", flat=True)) == {
-        "operator", "right_holder", "agent", "marketplace", "merchant", "mediator", "authority"}
+        "operator",
+        "right_holder",
+        "agent",
+        "marketplace",
+        "merchant",
+        "mediator",
+        "authority",
+    }
     assert Organisation.objects.filter(kind="marketplace").count() == 3
     assert Organisation.objects.filter(kind="right_holder").count() == 2
 
@@ -105,9 +126,13 @@ def test_demo_refuses_to_load_outside_demo_mode(settings: Any) -> None:
 
 
 def test_manage_runs_django_commands() -> None:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "ipbridge.cli", "manage", "check"], cwd=ROOT, capture_output=True, text=True,
-        env=os.environ | {"DJANGO_SETTINGS_MODULE": "ipbridge.config.settings"}, check=False,
+    result = subprocess.run(
+        [sys.executable, "-m", "ipbridge.cli", "manage", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "ipbridge.config.settings"},
+        check=False,
     )
 
     assert result.returncode == 0, result.stderr
@@ -117,9 +142,13 @@ def test_manage_runs_django_commands() -> None:
 def test_production_mode_refuses_to_start_without_a_secret_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"} | {"DEBUG": "0"}
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "ipbridge.cli", "manage", "check"], cwd=ROOT, capture_output=True, text=True,
-        env=env, check=False,
+    result = subprocess.run(
+        [sys.executable, "-m", "ipbridge.cli", "manage", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
     assert result.returncode != 0

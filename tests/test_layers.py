@@ -6,8 +6,19 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ipbridge"
-APPS = ["accounts", "identity", "rights", "marketplaces", "notices", "screening", "evidence", "sharing",
-        "merchants", "disputes", "transparency"]
+APPS = [
+    "accounts",
+    "identity",
+    "rights",
+    "marketplaces",
+    "notices",
+    "screening",
+    "evidence",
+    "sharing",
+    "merchants",
+    "disputes",
+    "transparency",
+]
 
 
 def imports_of(path: Path) -> list[str]:

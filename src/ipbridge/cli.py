@@ -63,8 +63,11 @@ def demo(code_for: str | None) -> None:
 
 
 @main.command("create-org")
-@click.option("--kind", required=True, type=click.Choice(
-    ["right_holder", "agent", "marketplace", "merchant", "mediator", "authority", "operator"]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["right_holder", "agent", "marketplace", "merchant", "mediator", "authority", "operator"]),
+)
 @click.option("--name", required=True)
 @click.option("--country", default="", help="ISO 3166 alpha-2 code.")
 @click.option("--verified", is_flag=True, help="Mark the organisation as verified (recorded as an operator's act).")

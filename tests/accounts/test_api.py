@@ -25,8 +25,12 @@ def test_me_with_an_api_key_names_the_organisation_and_scopes() -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["acting_for"] == {
-        "id": membership.organisation.pk, "slug": "megamart", "name": "MegaMart", "kind": "marketplace",
-        "verification_status": "unverified", "country": "",
+        "id": membership.organisation.pk,
+        "slug": "megamart",
+        "name": "MegaMart",
+        "kind": "marketplace",
+        "verification_status": "unverified",
+        "country": "",
     }
     assert (body["email"], body["role"], body["via_api_key"]) == (None, None, True)
     assert body["scopes"] == ["accounts:read", "notices:read"]
@@ -91,7 +95,8 @@ def test_wrong_types_are_422_naming_each_field() -> None:
     client = verified_client(membership.user)
 
     response = client.post(
-        "/api/v1/api-keys", {"name": ["x"], "scopes": "notices:read", "expires_in_days": "soon"},
+        "/api/v1/api-keys",
+        {"name": ["x"], "scopes": "notices:read", "expires_in_days": "soon"},
         content_type="application/json",
     )
 
@@ -110,8 +115,9 @@ def test_service_refusals_are_json_with_code_and_field() -> None:
     )
 
     assert response.status_code == 422
-    assert response.json() == {"error": {"code": "invalid_scope", "message": "Unknown scopes: notices:delete.",
-                                         "field": "scopes"}}
+    assert response.json() == {
+        "error": {"code": "invalid_scope", "message": "Unknown scopes: notices:delete.", "field": "scopes"}
+    }
 
 
 def test_oversized_bodies_are_refused_with_413(settings: Any) -> None:
@@ -119,8 +125,10 @@ def test_oversized_bodies_are_refused_with_413(settings: Any) -> None:
     secret = api_key(member().organisation, ["accounts:write"])
 
     response = Client().post(
-        "/api/v1/invitations", json.dumps({"email": "x" * 5000 + "@example.com"}),
-        content_type="application/json", **bearer(secret),
+        "/api/v1/invitations",
+        json.dumps({"email": "x" * 5000 + "@example.com"}),
+        content_type="application/json",
+        **bearer(secret),
     )
 
     assert response.status_code == 413
@@ -132,14 +140,19 @@ def test_api_key_created_through_the_api_works_once_shown() -> None:
     client = verified_client(member().user)
 
     created = client.post(
-        "/api/v1/api-keys", {"name": "ERP", "scopes": ["accounts:read"], "expires_in_days": None},
+        "/api/v1/api-keys",
+        {"name": "ERP", "scopes": ["accounts:read"], "expires_in_days": None},
         content_type="application/json",
     )
 
     assert created.status_code == 201
     body = created.json()
-    assert (body["name"], body["scopes"], body["expires_at"], body["revoked_at"]) == ("ERP", ["accounts:read"],
-                                                                                      None, None)
+    assert (body["name"], body["scopes"], body["expires_at"], body["revoked_at"]) == (
+        "ERP",
+        ["accounts:read"],
+        None,
+        None,
+    )
     assert Client().get("/api/v1/me", **bearer(body["secret"])).status_code == 200
     listed = client.get("/api/v1/api-keys").json()
     assert [k["prefix"] for k in listed] == [body["prefix"]]
@@ -149,8 +162,12 @@ def test_api_key_created_through_the_api_works_once_shown() -> None:
 def test_an_api_key_cannot_create_keys() -> None:
     secret = api_key(member().organisation, ["accounts:write"])
 
-    response = Client().post("/api/v1/api-keys", {"name": "x", "scopes": ["accounts:read"]},
-                             content_type="application/json", **bearer(secret))
+    response = Client().post(
+        "/api/v1/api-keys",
+        {"name": "x", "scopes": ["accounts:read"]},
+        content_type="application/json",
+        **bearer(secret),
+    )
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "session_required"

@@ -49,9 +49,11 @@ class Principal:
 
 PRINCIPALS = (
     [Principal(f"{kind}-{role}", kind=kind, role=role) for kind in KINDS for role in ROLES]
-    + [Principal(f"{kind}-key-{name}", kind=kind, key_scopes=tuple(scopes))
-       for kind in ("right_holder", "operator")
-       for name, scopes in (("all", ALL_SCOPES), ("read", sorted(READ_SCOPES)), ("narrow", ["rights:read"]))]
+    + [
+        Principal(f"{kind}-key-{name}", kind=kind, key_scopes=tuple(scopes))
+        for kind in ("right_holder", "operator")
+        for name, scopes in (("all", ALL_SCOPES), ("read", sorted(READ_SCOPES)), ("narrow", ["rights:read"]))
+    ]
     + [Principal("anonymous")]
 )
 
@@ -73,8 +75,14 @@ ENDPOINTS = [
     Endpoint("get", "/api/v1/organisations", None, "accounts:read", 200),
     Endpoint("get", "/api/v1/organisations/{own_slug}", None, "accounts:read", 200),
     Endpoint("get", "/api/v1/organisations/{other_slug}", None, "accounts:read", 200, not_found_unless_operator=True),
-    Endpoint("post", "/api/v1/organisations/{other_slug}/verification", {"status": "verified"}, "accounts:write",
-             200, operator_only=True),
+    Endpoint(
+        "post",
+        "/api/v1/organisations/{other_slug}/verification",
+        {"status": "verified"},
+        "accounts:write",
+        200,
+        operator_only=True,
+    ),
     Endpoint("get", "/api/v1/members", None, "accounts:read", 200),
     Endpoint("patch", "/api/v1/members/{colleague_id}", {"role": "reviewer"}, "accounts:write", 200),
     Endpoint("delete", "/api/v1/members/{colleague_id}", None, "accounts:write", 204),
@@ -82,8 +90,9 @@ ENDPOINTS = [
     Endpoint("post", "/api/v1/invitations", {"email": "new@example.com", "role": "member"}, "accounts:write", 201),
     Endpoint("delete", "/api/v1/invitations/{invitation_id}", None, "accounts:write", 204),
     Endpoint("get", "/api/v1/api-keys", None, "accounts:read", 200),
-    Endpoint("post", "/api/v1/api-keys", {"name": "k", "scopes": ["rights:read"]}, "accounts:write", 201,
-             person_only=True),
+    Endpoint(
+        "post", "/api/v1/api-keys", {"name": "k", "scopes": ["rights:read"]}, "accounts:write", 201, person_only=True
+    ),
     Endpoint("delete", "/api/v1/api-keys/{key_id}", None, "accounts:write", 204),
     Endpoint("get", "/api/v1/audit-events", None, "audit:read", 200),
 ]
@@ -144,8 +153,11 @@ def test_endpoint_answers_each_principal_as_designed(principal: Principal, endpo
     call = getattr(client, endpoint.method)
     kwargs: dict[str, Any] = {"content_type": "application/json"} if endpoint.body is not None else {}
 
-    response = call(endpoint.path.format(**ids), endpoint.body, **kwargs) if endpoint.body is not None else call(
-        endpoint.path.format(**ids))
+    response = (
+        call(endpoint.path.format(**ids), endpoint.body, **kwargs)
+        if endpoint.body is not None
+        else call(endpoint.path.format(**ids))
+    )
 
     expected = expected_status(principal, endpoint)
     assert response.status_code == expected, response.content
@@ -190,6 +202,10 @@ def test_operators_see_every_organisations_audit_events_and_others_only_their_ow
 
     # Operators also see events that belong to no organisation, such as logins.
     assert {e["organisation"] for e in operator_view["items"]} == {
-        operator.organisation.slug, right_holder.organisation.slug, None}
+        operator.organisation.slug,
+        right_holder.organisation.slug,
+        None,
+    }
     assert [(e["organisation"], e["action"]) for e in holder_view["items"]] == [
-        (right_holder.organisation.slug, "invitation.sent")]
+        (right_holder.organisation.slug, "invitation.sent")
+    ]

@@ -37,8 +37,12 @@ def actions() -> list[str]:
 
 def test_sign_up_creates_organisation_admin_and_audit_trail() -> None:
     organisation, user = services.organisation_sign_up(
-        organisation_name="Aurora Cosmetics", kind="right_holder", full_name="Amélie Laurent",
-        email="Amelie@Aurora.example", password=PASSWORD, country="fr",
+        organisation_name="Aurora Cosmetics",
+        kind="right_holder",
+        full_name="Amélie Laurent",
+        email="Amelie@Aurora.example",
+        password=PASSWORD,
+        country="fr",
     )
 
     assert (organisation.slug, organisation.kind, organisation.country) == ("aurora-cosmetics", "right_holder", "FR")
@@ -53,12 +57,15 @@ def test_sign_up_creates_organisation_admin_and_audit_trail() -> None:
 
 
 def test_sign_up_gives_unique_slugs_to_same_names() -> None:
-    first, _ = services.organisation_sign_up(organisation_name="Acme", kind="merchant", full_name="A",
-                                             email="a@acme.example", password=PASSWORD)
-    second, _ = services.organisation_sign_up(organisation_name="Acme", kind="merchant", full_name="B",
-                                              email="b@acme.example", password=PASSWORD)
-    chinese, _ = services.organisation_sign_up(organisation_name="金龙贸易", kind="merchant", full_name="C",
-                                               email="c@acme.example", password=PASSWORD)
+    first, _ = services.organisation_sign_up(
+        organisation_name="Acme", kind="merchant", full_name="A", email="a@acme.example", password=PASSWORD
+    )
+    second, _ = services.organisation_sign_up(
+        organisation_name="Acme", kind="merchant", full_name="B", email="b@acme.example", password=PASSWORD
+    )
+    chinese, _ = services.organisation_sign_up(
+        organisation_name="金龙贸易", kind="merchant", full_name="C", email="c@acme.example", password=PASSWORD
+    )
 
     assert [first.slug, second.slug, chinese.slug] == ["acme", "acme-2", "org"]
 
@@ -76,8 +83,13 @@ def test_sign_up_gives_unique_slugs_to_same_names() -> None:
     ],
 )
 def test_sign_up_refuses_bad_input_and_writes_nothing(overrides: dict[str, str], field: str, code: str) -> None:
-    data = {"organisation_name": "Aurora", "kind": "right_holder", "full_name": "Amélie",
-            "email": "amelie@aurora.example", "password": PASSWORD} | overrides
+    data = {
+        "organisation_name": "Aurora",
+        "kind": "right_holder",
+        "full_name": "Amélie",
+        "email": "amelie@aurora.example",
+        "password": PASSWORD,
+    } | overrides
 
     with pytest.raises(ValidationFailed) as caught:
         services.organisation_sign_up(**data)
@@ -90,8 +102,9 @@ def test_sign_up_with_taken_email_is_a_conflict_on_the_email_field() -> None:
     UserFactory(email="taken@example.com")
 
     with pytest.raises(Conflict) as caught:
-        services.organisation_sign_up(organisation_name="X", kind="agent", full_name="X",
-                                      email="TAKEN@example.com", password=PASSWORD)
+        services.organisation_sign_up(
+            organisation_name="X", kind="agent", full_name="X", email="TAKEN@example.com", password=PASSWORD
+        )
 
     assert (caught.value.field, caught.value.code, caught.value.status) == ("email", "email_taken", 409)
     assert Organisation.objects.count() == 0
@@ -117,7 +130,10 @@ def test_invitation_is_mailed_after_commit_and_accepted_by_a_new_person(
     membership = services.invitation_accept(token=token, full_name="New Colleague", password=PASSWORD)
 
     assert (membership.user.email, membership.organisation, membership.role) == (
-        "new.colleague@example.com", admin.organisation, "reviewer")
+        "new.colleague@example.com",
+        admin.organisation,
+        "reviewer",
+    )
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None
     with pytest.raises(NotFound):
@@ -226,8 +242,8 @@ def test_two_factor_enrolment_confirms_with_a_real_code_and_gives_ten_recovery_c
     user = UserFactory()
     device = services.two_factor_enrol_start(user=user)
 
+    wrong = "000000" if current_code(device) != "000000" else "111111"
     with pytest.raises(ValidationFailed) as caught:
-        wrong = "000000" if current_code(device) != "000000" else "111111"
         services.two_factor_enrol_confirm(user=user, device_id=device.pk, code=wrong)
     assert caught.value.field == "code"
 
@@ -258,13 +274,19 @@ def test_only_operators_set_verification() -> None:
     operator = member(kind="operator")
     rh_actor = selectors.actor_for_user(right_holder.user)
     op_actor = selectors.actor_for_user(operator.user)
-    assert rh_actor is not None and op_actor is not None
+    assert rh_actor is not None
+    assert op_actor is not None
 
     with pytest.raises(PermissionDenied):
-        services.organisation_set_verification(actor=rh_actor, organisation_id=right_holder.organisation.pk,
-                                               status="verified")
-    services.organisation_set_verification(actor=op_actor, organisation_id=right_holder.organisation.pk,
-                                           status="verified", reason="registration extract checked")
+        services.organisation_set_verification(
+            actor=rh_actor, organisation_id=right_holder.organisation.pk, status="verified"
+        )
+    services.organisation_set_verification(
+        actor=op_actor,
+        organisation_id=right_holder.organisation.pk,
+        status="verified",
+        reason="registration extract checked",
+    )
 
     right_holder.organisation.refresh_from_db()
     assert right_holder.organisation.verification_status == "verified"

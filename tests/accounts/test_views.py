@@ -9,7 +9,16 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ipbridge.accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organisation, OrganisationKind, Role, User
+from ipbridge.accounts.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
 from tests.factories import PASSWORD, enrol_two_factor, member, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +31,17 @@ def code_for(device: TOTPDevice) -> str:
 def test_sign_up_then_two_factor_enrolment_then_dashboard() -> None:
     client = Client()
 
-    response = client.post("/accounts/sign-up/", {
-        "organisation_name": "Aurora Cosmetics", "kind": "right_holder", "country": "FR",
-        "full_name": "Amélie Laurent", "email": "amelie@aurora.example", "password": PASSWORD,
-    })
+    response = client.post(
+        "/accounts/sign-up/",
+        {
+            "organisation_name": "Aurora Cosmetics",
+            "kind": "right_holder",
+            "country": "FR",
+            "full_name": "Amélie Laurent",
+            "email": "amelie@aurora.example",
+            "password": PASSWORD,
+        },
+    )
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/two-factor/enrol/"
@@ -45,9 +61,16 @@ def test_sign_up_then_two_factor_enrolment_then_dashboard() -> None:
 
 
 def test_sign_up_errors_are_shown_on_their_fields_and_nothing_is_created() -> None:
-    response = Client().post("/accounts/sign-up/", {
-        "organisation_name": "Aurora", "kind": "operator", "full_name": "A", "email": "bad", "password": "x",
-    })
+    response = Client().post(
+        "/accounts/sign-up/",
+        {
+            "organisation_name": "Aurora",
+            "kind": "operator",
+            "full_name": "A",
+            "email": "bad",
+            "password": "x",
+        },
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -79,8 +102,10 @@ def test_login_asks_for_the_second_factor_and_rejects_a_wrong_code() -> None:
 def test_login_never_redirects_to_another_site() -> None:
     membership = member()
     client = Client()
-    client.post("/accounts/login/?next=https://evil.example/", {
-        "username": membership.user.email, "password": PASSWORD, "next": "https://evil.example/"})
+    client.post(
+        "/accounts/login/?next=https://evil.example/",
+        {"username": membership.user.email, "password": PASSWORD, "next": "https://evil.example/"},
+    )
     device = TOTPDevice.objects.get(user=membership.user)
 
     response = client.post("/accounts/two-factor/verify/", {"code": code_for(device), "next": "https://evil.example/"})
@@ -93,8 +118,10 @@ def test_repeated_failed_logins_lock_the_account_out(settings: Any) -> None:
     membership = member()
     client = Client(REMOTE_ADDR="203.0.113.9")
 
-    answers = [client.post("/accounts/login/", {"username": membership.user.email, "password": "wrong"}).status_code
-               for _ in range(3)]
+    answers = [
+        client.post("/accounts/login/", {"username": membership.user.email, "password": "wrong"}).status_code
+        for _ in range(3)
+    ]
     locked = client.post("/accounts/login/", {"username": membership.user.email, "password": PASSWORD})
 
     assert answers == [200, 200, 429]
@@ -118,8 +145,9 @@ def test_language_choice_is_kept_on_the_account() -> None:
 
 def test_switching_organisation_changes_who_you_act_for() -> None:
     first = member(name="First Org")
-    second = Membership.objects.create(user=first.user, organisation=member(name="Second Org").organisation,
-                                       role=Role.MEMBER)
+    second = Membership.objects.create(
+        user=first.user, organisation=member(name="Second Org").organisation, role=Role.MEMBER
+    )
     client = verified_client(first.user)
 
     client.post("/accounts/switch/", {"organisation": second.organisation_id})
@@ -131,7 +159,8 @@ def test_administrators_invite_and_the_invited_person_joins(django_capture_on_co
     admin = member(name="Aurora")
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(admin.user).post(
-            "/organisation/members/", {"email": "colleague@example.com", "role": "member"})
+            "/organisation/members/", {"email": "colleague@example.com", "role": "member"}
+        )
     assert response.status_code == 302
     link = re.search(r"/invitations/[\w-]+/", mail.outbox[0].body)
     assert link is not None
@@ -157,8 +186,9 @@ def test_api_key_page_shows_the_secret_once_and_revokes_with_htmx() -> None:
     admin = member()
     client = verified_client(admin.user)
 
-    created = client.post("/organisation/api-keys/", {"name": "ERP", "scopes": ["notices:read"],
-                                                      "expires_in_days": "30"})
+    created = client.post(
+        "/organisation/api-keys/", {"name": "ERP", "scopes": ["notices:read"], "expires_in_days": "30"}
+    )
     secret = re.search(r'id="new-key-secret">(ipb_[^<]+)<', created.content.decode())
     assert secret is not None
     key = ApiKey.objects.get()
@@ -177,8 +207,10 @@ def test_operators_set_an_organisations_verification() -> None:
     applicant = member(kind="marketplace")
 
     client = verified_client(operator.user)
-    response = client.post(f"/operator/organisations/{applicant.organisation.slug}/verification/",
-                           {"status": "verified", "reason": "commercial register checked"})
+    response = client.post(
+        f"/operator/organisations/{applicant.organisation.slug}/verification/",
+        {"status": "verified", "reason": "commercial register checked"},
+    )
 
     assert response["Location"] == "/operator/organisations/"
     applicant.organisation.refresh_from_db()
@@ -193,15 +225,23 @@ def test_password_reset_by_email_link(django_capture_on_commit_callbacks: Any) -
     link = re.search(r"/accounts/password/reset/[\w-]+/[\w-]+/", mail.outbox[0].body)
     assert link is not None
     form = client.get(link.group(0), follow=True)
-    response = client.post(form.redirect_chain[-1][0], {"new_password1": "a brand new long passphrase 77",
-                                                        "new_password2": "a brand new long passphrase 77"})
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a brand new long passphrase 77", "new_password2": "a brand new long passphrase 77"},
+    )
 
     assert response["Location"] == "/accounts/password/reset/complete/"
     assert User.objects.get(pk=membership.user.pk).check_password("a brand new long passphrase 77")
 
 
-PAGES = ["/dashboard/", "/organisation/members/", "/organisation/api-keys/", "/organisation/audit/",
-         "/operator/organisations/", "/accounts/security/"]
+PAGES = [
+    "/dashboard/",
+    "/organisation/members/",
+    "/organisation/api-keys/",
+    "/organisation/audit/",
+    "/operator/organisations/",
+    "/accounts/security/",
+]
 
 
 def expected_page_status(page: str, kind: str, role: str) -> int:

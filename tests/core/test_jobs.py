@@ -32,9 +32,25 @@ def redis_worker() -> Iterator[str]:
     queue = f"ipbridge-test-{uuid.uuid4().hex[:8]}"
     env = os.environ | {"CELERY_BROKER_URL": REDIS_URL, "CELERY_RESULT_BACKEND": REDIS_URL}
     worker = subprocess.Popen(  # noqa: S603 — our own console script
-        [sys.executable, "-m", "ipbridge.cli", "worker", "--pool", "solo", "--queues", queue, "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "ipbridge.cli",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield queue

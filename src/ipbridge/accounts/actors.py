@@ -40,8 +40,9 @@ class Actor:
 
     def require_person(self) -> User:
         if self.user is None:
-            raise PermissionDenied(_("This action must be done by a signed-in person, not an API key."),
-                                   code="session_required")
+            raise PermissionDenied(
+                _("This action must be done by a signed-in person, not an API key."), code="session_required"
+            )
         return self.user
 
     @property

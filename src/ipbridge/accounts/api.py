@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ipbridge.accounts import selectors, services
 from ipbridge.accounts.actors import Actor
-from django.db.models import QuerySet
-
 from ipbridge.accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organisation
 from ipbridge.accounts.schemas import (
     ApiKeyCreatedOut,
@@ -31,7 +30,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return request.auth  # type: ignore[attr-defined]
 
 
 def _organisation_out(organisation: Organisation) -> OrganisationOut:
@@ -160,6 +159,6 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> Status[None]:
 
 @router.get("/audit-events", response={200: list[AuditEventOut], **ERRORS}, operation_id="audit_events_list")
 @paginate(LimitOffsetPagination)
-def audit_events_list(request: HttpRequest, action: str | None = Query(None)) -> QuerySet[AuditEvent]:  # noqa: B008
+def audit_events_list(request: HttpRequest, action: str | None = None) -> QuerySet[AuditEvent]:
     """Your organisation's audit trail (administrators); operators see every organisation's."""
     return selectors.audit_events_visible(actor=_actor(request), action=action)

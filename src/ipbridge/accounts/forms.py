@@ -65,13 +65,17 @@ class ApiKeyForm(forms.Form):
         label=_("Permissions"), choices=scope_choices, widget=forms.CheckboxSelectMultiple
     )
     expires_in_days = forms.IntegerField(
-        label=_("Expires after (days)"), min_value=1, max_value=730, initial=90, required=False,
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=730,
+        initial=90,
+        required=False,
         help_text=_("Leave empty for a key that does not expire."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = scope_choices()
+        self.fields["scopes"].choices = scope_choices()  # type: ignore[attr-defined]
 
 
 class VerificationForm(forms.Form):
@@ -82,4 +86,4 @@ class VerificationForm(forms.Form):
         from ipbridge.accounts.models import VerificationStatus
 
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = VerificationStatus.choices
+        self.fields["status"].choices = VerificationStatus.choices  # type: ignore[attr-defined]

@@ -29,8 +29,8 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.language:  # type: ignore[union-attr]
-            translation.activate(user.language)  # type: ignore[union-attr]
+        if user.is_authenticated and user.language:
+            translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
 
@@ -45,12 +45,12 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not selectors.two_factor_passed(user=user)
             and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
             and not request.path.startswith(settings.STATIC_URL)
-            and selectors.user_has_memberships(user=user)  # type: ignore[arg-type]
+            and selectors.user_has_memberships(user=user)
         ):
-            if selectors.user_has_two_factor(user=user):  # type: ignore[arg-type]
+            if selectors.user_has_two_factor(user=user):
                 return redirect("accounts:two_factor_verify")
             return redirect("accounts:two_factor_enrol")
         return self.get_response(request)

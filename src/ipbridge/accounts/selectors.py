@@ -67,6 +67,12 @@ def user_has_memberships(*, user: User) -> bool:
     return Membership.objects.filter(user=user).exists()
 
 
+def two_factor_passed(*, user: object) -> bool:
+    """Whether this request's person has passed the second factor (django-otp marks the user per request)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
+
+
 def user_has_two_factor(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
@@ -77,8 +83,10 @@ def users_with_two_factor(*, user_ids: list[int]) -> set[int]:
 
 def members_for_organisation(*, actor: Actor) -> QuerySet[Membership]:
     actor.require("accounts:read")
-    return Membership.objects.select_related("user").filter(organisation=actor.organisation).order_by(
-        "user__full_name", "user__email"
+    return (
+        Membership.objects.select_related("user")
+        .filter(organisation=actor.organisation)
+        .order_by("user__full_name", "user__email")
     )
 
 
@@ -104,8 +112,8 @@ def access_organisation(*, actor: Actor, slug: str) -> Organisation:
 
 def organisations_visible(*, actor: Actor, kind: str | None = None) -> QuerySet[Organisation]:
     actor.require("accounts:read")
-    organisations = Organisation.objects.all() if actor.is_operator else Organisation.objects.filter(
-        pk=actor.organisation.pk
+    organisations = (
+        Organisation.objects.all() if actor.is_operator else Organisation.objects.filter(pk=actor.organisation.pk)
     )
     if kind:
         organisations = organisations.filter(kind=kind)

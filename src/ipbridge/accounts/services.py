@@ -60,9 +60,7 @@ def _clean_name(value: str, *, field: str, max_length: int = 200) -> str:
     if not value:
         raise ValidationFailed("required", _("This field is required."), field=field)
     if len(value) > max_length:
-        raise ValidationFailed(
-            "too_long", _("At most %(n)d characters.") % {"n": max_length}, field=field
-        )
+        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": max_length}, field=field)
     return value
 
 
@@ -167,9 +165,9 @@ def membership_grant(*, user: User, organisation: Organisation, role: str = Role
 
 @transaction.atomic
 def organisation_switch(*, user: User, organisation_id: int) -> Organisation:
-    membership = Membership.objects.select_related("organisation").filter(
-        user=user, organisation_id=organisation_id
-    ).first()
+    membership = (
+        Membership.objects.select_related("organisation").filter(user=user, organisation_id=organisation_id).first()
+    )
     if membership is None:
         raise NotFound(_("You are not a member of that organisation."))
     user.active_organisation = membership.organisation
@@ -184,9 +182,7 @@ def organisation_switch(*, user: User, organisation_id: int) -> Organisation:
 
 
 @transaction.atomic
-def organisation_set_verification(
-    *, actor: Actor, organisation_id: int, status: str, reason: str = ""
-) -> Organisation:
+def organisation_set_verification(*, actor: Actor, organisation_id: int, status: str, reason: str = "") -> Organisation:
     actor.require_operator()
     actor.require("accounts:write")
     if status not in VerificationStatus.values:
@@ -220,8 +216,13 @@ def user_set_language(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
-        audit_record(action=AuditAction.USER_LANGUAGE_SET, actor=user, organisation=None, subject=user,
-                     details={"language": language})
+        audit_record(
+            action=AuditAction.USER_LANGUAGE_SET,
+            actor=user,
+            organisation=None,
+            subject=user,
+            details={"language": language},
+        )
     return user
 
 
@@ -254,9 +255,9 @@ def invitation_send(*, actor: Actor, email: str, role: str = Role.MEMBER) -> Inv
     if Membership.objects.filter(organisation=actor.organisation, user__email__iexact=email).exists():
         raise Conflict("already_member", _("This person is already a member."), field="email")
     now = timezone.now()
-    Invitation.objects.filter(
-        organisation=actor.organisation, email=email, accepted_at=None, revoked_at=None
-    ).update(revoked_at=now)
+    Invitation.objects.filter(organisation=actor.organisation, email=email, accepted_at=None, revoked_at=None).update(
+        revoked_at=now
+    )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organisation=actor.organisation,
@@ -282,9 +283,9 @@ def invitation_send(*, actor: Actor, email: str, role: str = Role.MEMBER) -> Inv
 @transaction.atomic
 def invitation_revoke(*, actor: Actor, invitation_id: int) -> Invitation:
     actor.require("accounts:write")
-    invitation = Invitation.objects.select_for_update().filter(
-        pk=invitation_id, organisation=actor.organisation
-    ).first()
+    invitation = (
+        Invitation.objects.select_for_update().filter(pk=invitation_id, organisation=actor.organisation).first()
+    )
     if invitation is None:
         raise NotFound()
     if not invitation.is_pending:
@@ -303,18 +304,14 @@ def invitation_revoke(*, actor: Actor, invitation_id: int) -> Invitation:
 
 
 def invitation_by_token(token: str) -> Invitation:
-    invitation = (
-        Invitation.objects.select_related("organisation").filter(token_hash=_token_hash(token or "")).first()
-    )
+    invitation = Invitation.objects.select_related("organisation").filter(token_hash=_token_hash(token or "")).first()
     if invitation is None or not invitation.is_pending:
         raise NotFound(_("This invitation is unknown, expired or already used."), code="invitation_invalid")
     return invitation
 
 
 @transaction.atomic
-def invitation_accept(
-    *, token: str, user: User | None = None, full_name: str = "", password: str = ""
-) -> Membership:
+def invitation_accept(*, token: str, user: User | None = None, full_name: str = "", password: str = "") -> Membership:
     """Accept as the signed-in ``user``, or create the invited person's account from ``full_name`` and
     ``password``."""
     invitation = invitation_by_token(token)
@@ -322,12 +319,8 @@ def invitation_accept(
     if user is None:
         user = user_create(email=invitation.email, full_name=full_name, password=password)
     elif user.email.lower() != invitation.email.lower():
-        raise PermissionDenied(
-            _("This invitation was sent to another e-mail address."), code="invitation_other_email"
-        )
-    membership = _membership_add(
-        user=user, organisation=invitation.organisation, role=invitation.role, actor_user=user
-    )
+        raise PermissionDenied(_("This invitation was sent to another e-mail address."), code="invitation_other_email")
+    membership = _membership_add(user=user, organisation=invitation.organisation, role=invitation.role, actor_user=user)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(
@@ -400,9 +393,7 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
     )
     membership.delete()
     if user.active_organisation_id == actor.organisation.pk:
-        user.active_organisation = (
-            Organisation.objects.filter(memberships__user=user).order_by("name").first()
-        )
+        user.active_organisation = Organisation.objects.filter(memberships__user=user).order_by("name").first()
         user.save(update_fields=["active_organisation"])
 
 
@@ -424,9 +415,7 @@ def api_key_create(
     if not scopes:
         raise ValidationFailed("required", _("Choose at least one scope."), field="scopes")
     if expires_in_days is not None and not 1 <= expires_in_days <= 730:
-        raise ValidationFailed(
-            "out_of_range", _("Expiry must be between 1 and 730 days."), field="expires_in_days"
-        )
+        raise ValidationFailed("out_of_range", _("Expiry must be between 1 and 730 days."), field="expires_in_days")
     prefix = secrets.token_hex(4)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
@@ -509,8 +498,7 @@ def two_factor_enrol_confirm(*, user: User, device_id: int, code: str) -> tuple[
     if device is None:
         raise NotFound(_("Start the enrolment again."), code="enrolment_expired")
     if not device.verify_token((code or "").strip().replace(" ", "")):
-        raise ValidationFailed("invalid_code", _("That code is not right. Check your device's clock."),
-                               field="code")
+        raise ValidationFailed("invalid_code", _("That code is not right. Check your device's clock."), field="code")
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -524,8 +512,7 @@ def two_factor_recovery_codes_renew(*, user: User) -> list[str]:
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise Conflict("not_enrolled", _("Enrol an authenticator first."))
     codes = _recovery_codes_renew(user)
-    audit_record(action=AuditAction.TWO_FACTOR_RECOVERY_CODES_RENEWED, actor=user, organisation=None,
-                 subject=user)
+    audit_record(action=AuditAction.TWO_FACTOR_RECOVERY_CODES_RENEWED, actor=user, organisation=None, subject=user)
     return codes
 
 
@@ -549,8 +536,7 @@ def two_factor_verify(*, user: User, code: str) -> TOTPDevice | StaticDevice | N
             return device
     for static in StaticDevice.objects.filter(user=user, confirmed=True):
         if static.verify_token(code):
-            audit_record(action=AuditAction.TWO_FACTOR_RECOVERY_CODE_USED, actor=user, organisation=None,
-                         subject=user)
+            audit_record(action=AuditAction.TWO_FACTOR_RECOVERY_CODE_USED, actor=user, organisation=None, subject=user)
             return static
     return None
 

@@ -13,7 +13,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.selectors import actor_for_api_key, actor_for_user
+from ipbridge.accounts.models import User
+from ipbridge.accounts.selectors import actor_for_api_key, actor_for_user, two_factor_passed
 from ipbridge.accounts.services import api_key_authenticate
 from ipbridge.core.errors import ApplicationError
 
@@ -33,9 +34,9 @@ class SessionActorAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         user = request.user
-        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+        if not isinstance(user, User) or not two_factor_passed(user=user):
             return None
-        return actor_for_user(user)  # type: ignore[arg-type]
+        return actor_for_user(user)
 
 
 api = NinjaAPI(
@@ -44,7 +45,7 @@ api = NinjaAPI(
     description=(
         "Where IP right holders and e-commerce marketplaces cooperate against infringing goods. "
         "Authenticate with `Authorization: Bearer <API key>` (keys are scoped per area, read or write) "
-        "or with a browser session. Errors are JSON: `{\"error\": {\"code\", \"message\", \"field\"}}`."
+        'or with a browser session. Errors are JSON: `{"error": {"code", "message", "field"}}`.'
     ),
     auth=[ApiKeyAuth(), SessionActorAuth()],
     urls_namespace="api",
@@ -67,8 +68,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     fields = []
     for item in exc.errors:
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
-        fields.append({"field": ".".join(location) or "body", "message": item.get("msg", ""),
-                       "type": item.get("type", "")})
+        fields.append(
+            {"field": ".".join(location) or "body", "message": item.get("msg", ""), "type": item.get("type", "")}
+        )
     message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or gettext("Invalid input.")
     return error_response(request, 422, {"code": "invalid_input", "message": message, "fields": fields})
 
@@ -97,4 +99,6 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return error_response(request, 413, {"code": "body_too_large", "message": gettext("The request body is too large.")})
+    return error_response(
+        request, 413, {"code": "body_too_large", "message": gettext("The request body is too large.")}
+    )

@@ -20,16 +20,18 @@ class Step:
     url_name: str | None = None
 
 
-KIND_PURPOSES = {
+KIND_PURPOSES: dict[str, Promise] = {
     OrganisationKind.RIGHT_HOLDER: _("Prove once who you are and what you own, then act on every marketplace at once."),
     OrganisationKind.AGENT: _("Act for right holders under a written, scoped, revocable mandate."),
-    OrganisationKind.MARKETPLACE: _("Receive complete notices from verified right holders, and publish your IP policy."),
+    OrganisationKind.MARKETPLACE: _(
+        "Receive complete notices from verified right holders, and publish your IP policy."
+    ),
     OrganisationKind.MERCHANT: _("Pass pre-entry checks, sign the IP compliance commitment, answer notices."),
     OrganisationKind.MEDIATOR: _("Mediate disputes between right holders and merchants."),
     OrganisationKind.AUTHORITY: _("Read the cases and evidence you are granted."),
 }
 
-WHY_VERIFY = {
+WHY_VERIFY: dict[str, Promise] = {
     OrganisationKind.RIGHT_HOLDER: _("Marketplaces act first on notices from verified right holders."),
     OrganisationKind.AGENT: _("Right holders can only give mandates to verified agents."),
     OrganisationKind.MARKETPLACE: _("Right holders see that your notice channel is genuine."),
@@ -38,7 +40,7 @@ WHY_VERIFY = {
     OrganisationKind.AUTHORITY: _("Right holders and marketplaces grant evidence access only to verified authorities."),
 }
 
-WHY_API_KEY = {
+WHY_API_KEY: dict[str, Promise] = {
     OrganisationKind.MARKETPLACE: _("Let your trust-and-safety systems receive cases and report decisions."),
     OrganisationKind.RIGHT_HOLDER: _("Let your brand-protection tools send notices and follow outcomes."),
     OrganisationKind.AGENT: _("Connect your enforcement tools to act for your clients."),
@@ -75,6 +77,12 @@ def next_steps(actor: Actor) -> list[Step]:
             ),
         )
     if kind in WHY_API_KEY:
-        steps.append(Step(_("Connect your systems with an API key"), WHY_API_KEY[kind], figures.active_api_keys > 0,
-                          "accounts:api_keys"))
+        steps.append(
+            Step(
+                _("Connect your systems with an API key"),
+                WHY_API_KEY[kind],
+                figures.active_api_keys > 0,
+                "accounts:api_keys",
+            )
+        )
     return steps
