@@ -14,6 +14,14 @@ def _fast_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit and lockout counters start from zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests reach only this machine."""
     real_connect = socket.socket.connect

@@ -210,3 +210,21 @@ def test_openapi_document_is_served() -> None:
     assert document["openapi"].startswith("3.")
     operation_ids = {op["operationId"] for path in document["paths"].values() for op in path.values()}
     assert {"me_get", "api_key_create", "audit_events_list", "invitation_send"} <= operation_ids
+
+
+def test_a_key_that_calls_too_often_is_rate_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ipbridge.core.api import api
+
+    throttle = api.throttle[0]  # type: ignore[index]
+    monkeypatch.setattr(throttle, "num_requests", 3)
+    secret = api_key(member().organisation, ["accounts:read"])
+    other = api_key(member().organisation, ["accounts:read"])
+    client = Client()
+
+    answers = [client.get("/api/v1/me", **bearer(secret)).status_code for _ in range(4)]
+    limited = client.get("/api/v1/me", **bearer(secret))
+
+    assert answers == [200, 200, 200, 429]
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited["Retry-After"]) > 0
+    assert client.get("/api/v1/me", **bearer(other)).status_code == 200

@@ -20,6 +20,14 @@ class Actor:
     api_key: ApiKey | None = None
     system: bool = False
 
+    def __str__(self) -> str:
+        """Stable identity of who is acting, e.g. for rate limits."""
+        if self.api_key is not None:
+            return f"key:{self.api_key.pk}"
+        if self.user is not None:
+            return f"user:{self.user.pk}:{self.organisation.pk}"
+        return f"system:{self.organisation.pk}"
+
     @property
     def is_operator(self) -> bool:
         return self.organisation.kind == OrganisationKind.OPERATOR

@@ -135,6 +135,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+# Requests per organisation key or person on /api/v1; client addresses come from REMOTE_ADDR only.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
+NINJA_NUM_PROXIES = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
 
 CONTENT_SECURITY_POLICY = {

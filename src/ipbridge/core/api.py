@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import AuthRateThrottle
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
@@ -48,6 +50,8 @@ api = NinjaAPI(
         'or with a browser session. Errors are JSON: `{"error": {"code", "message", "field"}}`.'
     ),
     auth=[ApiKeyAuth(), SessionActorAuth()],
+    # Per organisation key or person; the counters live in the cache (shared when CACHE_URL is Redis).
+    throttle=[AuthRateThrottle(settings.API_RATE_LIMIT)],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -91,7 +95,7 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
         exc.status_code, "error"
     )
     return error_response(request, exc.status_code, {"code": code, "message": str(exc)})
