@@ -1,7 +1,7 @@
 """Keep docs/openapi.json equal to the API's OpenAPI document.
 
-    python scripts/openapi_snapshot.py --check   # fails when the API changed without its snapshot
-    python scripts/openapi_snapshot.py --write   # records the current document
+python scripts/openapi_snapshot.py --check   # fails when the API changed without its snapshot
+python scripts/openapi_snapshot.py --write   # records the current document
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ def current_document() -> str:
     django.setup()
     from ipbridge.config.urls import api
 
-    return json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
 
 
 def main() -> int:
@@ -38,8 +40,11 @@ def main() -> int:
         print(f"wrote {SNAPSHOT.name}")
         return 0
     if not SNAPSHOT.exists() or SNAPSHOT.read_text(encoding="utf-8") != document:
-        print("docs/openapi.json differs from the API: review the change, then run "
-              "`python scripts/openapi_snapshot.py --write`", file=sys.stderr)
+        print(
+            "docs/openapi.json differs from the API: review the change, then run "
+            "`python scripts/openapi_snapshot.py --write`",
+            file=sys.stderr,
+        )
         return 1
     print("OpenAPI snapshot is up to date")
     return 0

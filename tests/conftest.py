@@ -14,6 +14,14 @@ def _fast_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked() -> None:
+    """A page rendered in Chinese by an earlier test must not leave its language active in this thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit and lockout counters start from zero in every test."""
     from django.core.cache import cache

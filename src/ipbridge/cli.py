@@ -13,6 +13,10 @@ def _setup() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _fail(message: str) -> None:

@@ -17,7 +17,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ipbridge.accounts import services
-from ipbridge.accounts.models import Membership, Organisation, Role, User, VerificationStatus
+from ipbridge.accounts.models import Membership, Organisation, Role, User
 
 DEMO_PASSWORD = "ipbridge-demo-2026"  # noqa: S105 — documented demo credential, refused outside demo mode
 
@@ -28,7 +28,7 @@ class DemoOrganisation:
     name: str
     kind: str
     country: str
-    verified: bool
+    status: str  # verification status the organisation starts with
     people: tuple[tuple[str, str, str], ...]  # (e-mail, full name, role)
 
 
@@ -38,7 +38,7 @@ WORLD = (
         "IPBridge Operations",
         "operator",
         "",
-        True,
+        "verified",
         (("operator@ipbridge.demo", "Olivia Operator", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -46,7 +46,7 @@ WORLD = (
         "Aurora Cosmetics S.A.",
         "right_holder",
         "FR",
-        True,
+        "verified",
         (("brand@aurora.demo", "Amélie Laurent", Role.ADMIN), ("analyst@aurora.demo", "Marc Dubois", Role.MEMBER)),
     ),
     DemoOrganisation(
@@ -54,7 +54,7 @@ WORLD = (
         "深圳流明电子有限公司 Lumina Electronics",
         "right_holder",
         "CN",
-        True,
+        "verified",
         (("ip@lumina.demo", "Chen Jing 陈静", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -62,7 +62,7 @@ WORLD = (
         "BrandGuard IP Services",
         "agent",
         "DE",
-        True,
+        "verified",
         (("agent@brandguard.demo", "Lena Fischer", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -70,7 +70,7 @@ WORLD = (
         "MegaMart",
         "marketplace",
         "DE",
-        True,
+        "verified",
         (("trust@megamart.demo", "Sam Becker", Role.ADMIN), ("reviewer@megamart.demo", "Priya Nair", Role.REVIEWER)),
     ),
     DemoOrganisation(
@@ -78,18 +78,23 @@ WORLD = (
         "Little Bazaar",
         "marketplace",
         "PT",
-        False,
+        "pending",
         (("owner@littlebazaar.demo", "Rui Costa", Role.ADMIN),),
     ),
     DemoOrganisation(
-        "livebuy", "LiveBuy 直播购", "marketplace", "CN", True, (("safety@livebuy.demo", "Wang Lei 王磊", Role.ADMIN),)
+        "livebuy",
+        "LiveBuy 直播购",
+        "marketplace",
+        "CN",
+        "verified",
+        (("safety@livebuy.demo", "Wang Lei 王磊", Role.ADMIN),),
     ),
     DemoOrganisation(
         "golden-dragon-trading",
         "金龙贸易 Golden Dragon Trading",
         "merchant",
         "CN",
-        False,
+        "unverified",
         (("shop@goldendragon.demo", "Li Na 李娜", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -97,7 +102,7 @@ WORLD = (
         "Bright Deals Shop",
         "merchant",
         "PL",
-        False,
+        "pending",
         (("seller@brightdeals.demo", "Piotr Nowak", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -105,7 +110,7 @@ WORLD = (
         "星光主播 Star Streamers MCN",
         "merchant",
         "CN",
-        False,
+        "unverified",
         (("mcn@starstreamers.demo", "Zhao Min 赵敏", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -113,7 +118,7 @@ WORLD = (
         "深圳知识产权调解中心 Shenzhen IP Mediation Centre",
         "mediator",
         "CN",
-        True,
+        "verified",
         (("mediator@szmediation.demo", "Huang Wei 黄伟", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -121,7 +126,7 @@ WORLD = (
         "市场监督管理局 Market Supervision Bureau",
         "authority",
         "CN",
-        True,
+        "verified",
         (("officer@amr.demo", "Sun Hui 孙慧", Role.ADMIN),),
     ),
 )
@@ -147,16 +152,14 @@ def demo_people() -> list[tuple[str, str, str]]:
 
 
 def _ensure_organisation(spec: DemoOrganisation) -> Organisation:
+    """Created once with its starting status; later runs leave what people changed since."""
     organisation = Organisation.objects.filter(slug=spec.slug).first()
     if organisation is None:
         organisation = services.organisation_create(
             name=spec.name, kind=spec.kind, country=spec.country, allow_operator=True
         )
-        if organisation.slug != spec.slug:
-            Organisation.objects.filter(pk=organisation.pk).update(slug=spec.slug)
-            organisation.slug = spec.slug
-    if spec.verified and organisation.verification_status != VerificationStatus.VERIFIED:
-        Organisation.objects.filter(pk=organisation.pk).update(verification_status=VerificationStatus.VERIFIED)
+        Organisation.objects.filter(pk=organisation.pk).update(slug=spec.slug, verification_status=spec.status)
+        organisation.refresh_from_db()
     return organisation
 
 

@@ -47,7 +47,7 @@ def test_sign_up_then_two_factor_enrolment_then_dashboard() -> None:
     assert response["Location"] == "/accounts/two-factor/enrol/"
     assert client.get("/dashboard/")["Location"] == "/accounts/two-factor/enrol/"
     page = client.get("/accounts/two-factor/enrol/")
-    secret = re.search(r'id="totp-secret">([A-Z2-7=]+)<', page.content.decode())
+    secret = re.search(r'id="totp-secret">([A-Z2-7= ]+)<', page.content.decode())
     assert secret is not None
     device = TOTPDevice.objects.get(user__email="amelie@aurora.example", confirmed=False)
 
@@ -281,3 +281,18 @@ def test_a_person_without_organisation_is_told_so() -> None:
 
     assert response.status_code == 403
     assert "not a member of any organisation" in response.content.decode()
+
+
+def test_the_dashboard_offers_verification_until_requested() -> None:
+    admin = member(kind="merchant")
+    client = verified_client(admin.user)
+    assert 'id="verification-request"' in client.get("/dashboard/").content.decode()
+
+    response = client.post("/organisation/verification/request/", {"note": "licence attached by post"})
+
+    assert response["Location"] == "/dashboard/"
+    admin.organisation.refresh_from_db()
+    assert admin.organisation.verification_status == "pending"
+    html = client.get("/dashboard/").content.decode()
+    assert 'id="verification-request"' not in html
+    assert "Your request is with the operators." in html

@@ -17,8 +17,13 @@ def catalogue() -> list[tuple[str, str, bool]]:
     """(msgid, msgstr, fuzzy) of every entry but the header, read from the .po file."""
 
     def unquote(block: str) -> str:
-        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)).encode().decode("unicode_escape").encode(
-            "latin-1").decode("utf-8")
+        return (
+            "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block))
+            .encode()
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8")
+        )
 
     entries = []
     for chunk in (LOCALE / "django.po").read_text(encoding="utf-8").split("\n\n"):
@@ -49,8 +54,9 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
 def test_placeholders_survive_translation() -> None:
     pattern = re.compile(r"%\(\w+\)[sd]|\{\{ *\w+ *\}\}")
 
-    assert [msgid for msgid, msgstr, _ in catalogue()
-            if sorted(pattern.findall(msgid)) != sorted(pattern.findall(msgstr))] == []
+    assert [
+        msgid for msgid, msgstr, _ in catalogue() if sorted(pattern.findall(msgid)) != sorted(pattern.findall(msgstr))
+    ] == []
 
 
 @pytest.mark.django_db
@@ -62,8 +68,13 @@ def test_the_dashboard_speaks_chinese() -> None:
     html = client.get("/dashboard/").content.decode()
 
     assert '<html lang="zh-hans">' in html
-    for english, chinese in [("Dashboard", "工作台"), ("Members", "成员"), ("API keys", "API 密钥"),
-                             ("Marketplace", "电商平台"), ("Next steps", None)]:
+    for english, chinese in [
+        ("Dashboard", "工作台"),
+        ("Members", "成员"),
+        ("API keys", "API 密钥"),
+        ("Marketplace", "电商平台"),
+        ("Next steps", None),
+    ]:
         assert f">{english}<" not in html
         if chinese:
             assert chinese in html

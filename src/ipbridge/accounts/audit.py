@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 class AuditAction(models.TextChoices):
     ORGANISATION_CREATED = "organisation.created", _("Organisation created")
+    ORGANISATION_VERIFICATION_REQUESTED = "organisation.verification_requested", _("Verification requested")
     ORGANISATION_VERIFICATION_SET = "organisation.verification_set", _("Organisation verification changed")
     USER_CREATED = "user.created", _("User created")
     USER_LOGGED_IN = "user.logged_in", _("Logged in")

@@ -91,9 +91,15 @@ def _clean_kind(kind: str, *, allowed: frozenset[str]) -> str:
 
 @transaction.atomic
 def organisation_create(
-    *, name: str, kind: str, country: str = "", actor: Actor | None = None, allow_operator: bool = False
+    *,
+    name: str,
+    kind: str,
+    country: str = "",
+    creator: User | None = None,
+    allow_operator: bool = False,
 ) -> Organisation:
-    """Create an organisation. Operator organisations come only from the command line (``allow_operator``)."""
+    """Create an organisation, by the person signing it up (``creator``) or from the command line.
+    Operator organisations come only from the command line (``allow_operator``)."""
     allowed = frozenset(OrganisationKind.values) if allow_operator else SELF_SERVICE_KINDS
     organisation = Organisation.objects.create(
         name=_clean_name(name, field="name"),
@@ -103,8 +109,8 @@ def organisation_create(
     )
     audit_record(
         action=AuditAction.ORGANISATION_CREATED,
-        actor=actor.user if actor else None,
-        actor_label=actor.label if actor else SYSTEM_LABEL,
+        actor=creator,
+        actor_label=creator.email if creator else SYSTEM_LABEL,
         organisation=organisation,
         subject=organisation,
         details={"kind": kind, "name": organisation.name},
@@ -150,7 +156,7 @@ def organisation_sign_up(
 ) -> tuple[Organisation, User]:
     """A new organisation with its first administrator."""
     user = user_create(email=email, full_name=full_name, password=password)
-    organisation = organisation_create(name=organisation_name, kind=kind, country=country)
+    organisation = organisation_create(name=organisation_name, kind=kind, country=country, creator=user)
     _membership_add(user=user, organisation=organisation, role=Role.ADMIN, actor_user=user)
     return organisation, user
 
@@ -204,6 +210,29 @@ def organisation_set_verification(*, actor: Actor, organisation_id: int, status:
         organisation=organisation,
         subject=organisation,
         details={"from": previous, "to": status, "reason": reason[:1000]},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_request_verification(*, actor: Actor, note: str = "") -> Organisation:
+    """An organisation asks the operators to review its identity."""
+    actor.require("accounts:write")
+    organisation = Organisation.objects.select_for_update().get(pk=actor.organisation.pk)
+    if organisation.verification_status == VerificationStatus.VERIFIED:
+        raise Conflict("already_verified", _("Your organisation is already verified."))
+    if organisation.verification_status == VerificationStatus.PENDING:
+        raise Conflict("already_pending", _("Your request is already with the operators."))
+    previous = organisation.verification_status
+    organisation.verification_status = VerificationStatus.PENDING
+    organisation.save(update_fields=["verification_status"])
+    audit_record(
+        action=AuditAction.ORGANISATION_VERIFICATION_REQUESTED,
+        actor=actor.user,
+        actor_label=actor.label,
+        organisation=organisation,
+        subject=organisation,
+        details={"from": previous, "note": note[:1000]},
     )
     return organisation
 
@@ -542,14 +571,15 @@ def two_factor_verify(*, user: User, code: str) -> TOTPDevice | StaticDevice | N
 
 
 def login_record(*, user: User | None, succeeded: bool, email: str = "") -> None:
+    """Logins are recorded for the organisation the person acts for, so its administrators see them."""
     audit_record(
         action=AuditAction.USER_LOGGED_IN if succeeded else AuditAction.USER_LOGIN_FAILED,
         actor=user,
         actor_label=email if user is None else None,
-        organisation=None,
+        organisation=user.active_organisation if user is not None else None,
         subject=user,
     )
 
 
 def logout_record(*, user: User) -> None:
-    audit_record(action=AuditAction.USER_LOGGED_OUT, actor=user, organisation=None, subject=user)
+    audit_record(action=AuditAction.USER_LOGGED_OUT, actor=user, organisation=user.active_organisation, subject=user)

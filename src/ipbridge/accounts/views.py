@@ -121,8 +121,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_data_uri(device: TOTPDevice) -> str:
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return str(segno.make(device.config_url, error="m").svg_data_uri(scale=5))
 
 
 @login_required
@@ -148,10 +147,11 @@ def two_factor_enrol(request: ActingRequest) -> HttpResponse:
         device = services.two_factor_enrol_start(user=user)
         request.session["enrol_device_id"] = device.pk
     secret = base64.b32encode(device.bin_key).decode()
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render(
         request,
         "accounts/two_factor_enrol.html",
-        {"form": form, "qr": _qr_data_uri(device), "secret": secret},
+        {"form": form, "qr": _qr_data_uri(device), "secret": grouped},
     )
 
 
@@ -401,6 +401,18 @@ def organisations(request: ActingRequest) -> HttpResponse:
             "kind": kind or "",
         },
     )
+
+
+@acting
+@require_POST
+def verification_request(request: ActingRequest) -> HttpResponse:
+    try:
+        services.organisation_request_verification(actor=request.actor, note=request.POST.get("note", ""))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your request is with the operators. You will see the outcome here."))
+    return redirect("web:dashboard")
 
 
 @acting

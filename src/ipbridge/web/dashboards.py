@@ -18,6 +18,7 @@ class Step:
     text: str | Promise
     done: bool
     url_name: str | None = None
+    request_verification: bool = False
 
 
 KIND_PURPOSES: dict[str, Promise] = {
@@ -66,14 +67,17 @@ def next_steps(actor: Actor) -> list[Step]:
         ),
     ]
     if kind != OrganisationKind.OPERATOR:
-        verified = actor.organisation.verification_status == VerificationStatus.VERIFIED
+        status = actor.organisation.verification_status
         steps.insert(
             0,
             Step(
                 _("Get your organisation verified"),
-                WHY_VERIFY.get(kind, ""),
-                verified,
-                None,
+                _("Your request is with the operators.")
+                if status == VerificationStatus.PENDING
+                else WHY_VERIFY.get(kind, _("Verified organisations are trusted by everyone here.")),
+                status == VerificationStatus.VERIFIED,
+                request_verification=status in {VerificationStatus.UNVERIFIED, VerificationStatus.REJECTED}
+                and actor.can("accounts:write"),
             ),
         )
     if kind in WHY_API_KEY:
