@@ -35,6 +35,7 @@ from ipbridge.accounts.models import (
 )
 from ipbridge.accounts.scopes import ALL_SCOPES
 from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ipbridge.core.jobs import enqueue_after_commit
 
 INVITATION_VALIDITY = timedelta(days=7)
 API_KEY_PREFIX = "ipb_"
@@ -305,7 +306,7 @@ def invitation_send(*, actor: Actor, email: str, role: str = Role.MEMBER) -> Inv
         details={"email": email, "role": role},
     )
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, token, language))
+    enqueue_after_commit(tasks.invitation_email_send, invitation.pk, token, language)
     return invitation
 
 
@@ -446,6 +447,8 @@ def api_key_create(
     if expires_in_days is not None and not 1 <= expires_in_days <= 730:
         raise ValidationFailed("out_of_range", _("Expiry must be between 1 and 730 days."), field="expires_in_days")
     prefix = secrets.token_hex(4)
+    while ApiKey.objects.filter(prefix=prefix).exists():  # one chance in four billion, but never a 500
+        prefix = secrets.token_hex(4)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
         organisation=actor.organisation,
@@ -545,6 +548,7 @@ def two_factor_recovery_codes_renew(*, user: User) -> list[str]:
     return codes
 
 
+@transaction.atomic
 def two_factor_verify(*, user: User, code: str) -> TOTPDevice | StaticDevice | None:
     """The device that accepts ``code`` (authenticator first, then a one-time recovery code), or None.
     Raises ``ValidationFailed`` while wrong codes have throttled the authenticator."""

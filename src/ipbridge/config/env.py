@@ -10,7 +10,10 @@ from pathlib import Path
 
 import environ
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+_checkout = PACKAGE_DIR.parents[1]
+# In a source checkout, var/ and .env live at its root; an installed package uses the working directory.
+BASE_DIR = _checkout if (_checkout / "pyproject.toml").is_file() else Path.cwd()
 
 env = environ.Env()
 

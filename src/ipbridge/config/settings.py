@@ -7,7 +7,7 @@ from pathlib import Path
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
-from ipbridge.config.env import BASE_DIR, env, require
+from ipbridge.config.env import BASE_DIR, PACKAGE_DIR, env, require
 
 django_stubs_ext.monkeypatch()
 
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ipbridge.core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,9 +136,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-# Requests per organisation key or person on /api/v1; client addresses come from REMOTE_ADDR only.
+# How many reverse proxies in front of the application append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+# Audit addresses, login lockouts and API rate limits all read the client address this way.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+NINJA_NUM_PROXIES = NUM_PROXIES
+AXES_CLIENT_IP_CALLABLE = "ipbridge.core.middleware.client_ip"
+# Requests per organisation key or person on /api/v1.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
-NINJA_NUM_PROXIES = 0
+NINJA_PAGINATION_MAX_LIMIT = 500
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
 
 CONTENT_SECURITY_POLICY = {
@@ -155,7 +161,7 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "src" / "ipbridge" / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "ipbridge_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 USE_I18N = True
@@ -185,7 +191,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IPBridge <no-reply@i
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# A job failing in-process is logged; it never turns the request that enqueued it into an error.
+CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_TASK_ACKS_LATE = True
@@ -200,6 +207,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING"), "propagate": False},
+    },
 }
 
 # Demo-only fixed TOTP secrets are accepted only while this is on; it is off unless the demo is loaded.

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from ipbridge.accounts.api import router as accounts_router
 from ipbridge.core.api import api
 from ipbridge.web.views import healthz
 
 api.add_router("/", accounts_router)
+# The admin site asks for the second factor too, like every other page of a member.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

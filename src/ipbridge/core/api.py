@@ -95,7 +95,10 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
+    if exc.status_code == 429:
+        message = gettext("Too many requests. Wait as the Retry-After header says, then try again.")
+        return error_response(request, 429, {"code": "rate_limited", "message": message})
+    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
         exc.status_code, "error"
     )
     return error_response(request, exc.status_code, {"code": code, "message": str(exc)})

@@ -2,13 +2,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
 from ipbridge.core import context
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy the deployment sets REMOTE_ADDR correctly (see docs/operations.md); we trust nothing else.
+    """The client's address: REMOTE_ADDR, or behind ``NUM_PROXIES`` trusted proxies the address the outermost
+    of them saw (each proxy appends to X-Forwarded-For, so only the last ``NUM_PROXIES`` entries are trusted)."""
+    proxies = settings.NUM_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -24,3 +33,32 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             context.unbind(token)
+
+
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, every error is JSON, including those Django answers before the API sees the request
+    (unknown path, wrong method)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code = ERROR_CODES.get(response.status_code, "error")
+            message = {
+                404: gettext("No such API endpoint."),
+                405: gettext("This endpoint does not accept the %(method)s method.") % {"method": request.method},
+            }.get(response.status_code, gettext("The request was refused."))
+            replacement = JsonResponse({"error": {"code": code, "message": message}}, status=response.status_code)
+            if "Allow" in response:
+                replacement["Allow"] = response["Allow"]
+            return replacement
+        return response
