@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ninja",
     "ipbridge.core",
     "ipbridge.accounts",
+    "ipbridge.rights",
     "ipbridge.web",
 ]
 
