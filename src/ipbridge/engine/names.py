@@ -13,13 +13,81 @@ import unicodedata
 
 __all__ = ["name_keys", "same_organisation"]
 
-# Legal forms, written as they appear once folded (lower case, no punctuation). Longest first where they nest.
+# Legal forms, written as they appear once folded (lower case, no punctuation).
 _LATIN_LEGAL_FORMS = frozenset(
-    """
-    ltd limited llc llp lp plc inc incorporated corp corporation co company cie gmbh mbh ag kg kgaa ug ev
-    sa sas sasu sarl sca snc spa srl sl slu sac bv nv vof ab oy oyj as asa aps a/s kk yk pte pty bhd sdn
-    tbk pt jsc ojsc pjsc zao ooo sp zoo spzoo se eurl gie lda sgps kft zrt nyrt doo dd ad ead oü sro
-    """.split()
+    [
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "plc",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "cie",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "kgaa",
+        "ug",
+        "ev",
+        "sa",
+        "sas",
+        "sasu",
+        "sarl",
+        "sca",
+        "snc",
+        "spa",
+        "srl",
+        "sl",
+        "slu",
+        "sac",
+        "bv",
+        "nv",
+        "vof",
+        "ab",
+        "oy",
+        "oyj",
+        "as",
+        "asa",
+        "aps",
+        "a/s",
+        "kk",
+        "yk",
+        "pte",
+        "pty",
+        "bhd",
+        "sdn",
+        "tbk",
+        "pt",
+        "jsc",
+        "ojsc",
+        "pjsc",
+        "zao",
+        "ooo",
+        "sp",
+        "zoo",
+        "spzoo",
+        "se",
+        "eurl",
+        "gie",
+        "lda",
+        "sgps",
+        "kft",
+        "zrt",
+        "nyrt",
+        "doo",
+        "dd",
+        "ad",
+        "ead",
+        "oü",
+        "sro",
+    ]
 )
 # Words that name a company's legal form, never which company it is ("Group" does, so it stays).
 _CJK_LEGAL_FORMS = (
