@@ -144,6 +144,8 @@ NINJA_NUM_PROXIES = NUM_PROXIES
 AXES_CLIENT_IP_CALLABLE = "ipbridge.core.middleware.client_ip"
 # Requests per organisation key or person on /api/v1.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
+# Requests per client address on the public endpoints (register search and verification), signed in or not.
+PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/min")
 NINJA_PAGINATION_MAX_LIMIT = 500
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
 
