@@ -56,7 +56,8 @@ def test_a_former_owner_is_not_the_owner() -> None:
     assert explained[2] == (
         "owner",
         False,
-        "“Shenzhen Old Owner Trading Co Ltd” is a former owner, not the owner of record (Lumina Electronics Co., Ltd.).",
+        "“Shenzhen Old Owner Trading Co Ltd” is a former owner, not the owner of record "
+        "(Lumina Electronics Co., Ltd.).",
     )
 
 

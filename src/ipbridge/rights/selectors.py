@@ -53,7 +53,8 @@ def right_find_by_mark(*, mark: str, office: str = "", claimant: str = "") -> Ri
             if any(same_organisation(claimant, name) for name in owners):
                 return right
     in_force = [r for r in candidates if r.status in IN_FORCE_STATUSES]
-    return (in_force or candidates or [None])[0]
+    chosen = in_force or candidates
+    return chosen[0] if chosen else None
 
 
 def right_verify(*, claim: Claim) -> Verification:

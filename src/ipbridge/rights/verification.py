@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.core.errors import ValidationFailed
@@ -46,7 +47,7 @@ class Claim:
     nice_class: int | None = None
     goods: str = ""
     territory: str = ""
-    on: date = field(default_factory=date.today)
+    on: date = field(default_factory=timezone.localdate)
 
 
 @dataclass(frozen=True)
@@ -245,5 +246,5 @@ def claim_build(
         nice_class=nice_class,
         goods=goods.strip(),
         territory=territory,
-        on=on or date.today(),
+        on=on or timezone.localdate(),
     )
