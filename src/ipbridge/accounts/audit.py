@@ -35,6 +35,9 @@ class AuditAction(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
     API_KEY_CREATED = "api_key.created", _("API key created")
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    RIGHTS_IMPORT_STARTED = "rights.import_started", _("Register import started")
+    RIGHTS_IMPORT_FINISHED = "rights.import_finished", _("Register import finished")
+    RIGHTS_IMPORT_FAILED = "rights.import_failed", _("Register import failed")
 
 
 def audit_record(

@@ -1,0 +1,691 @@
+"""Every write of the rights register: register imports.
+
+An import reads records from a parser (``ipbridge.rights.importers``) and upserts them by (office, number) in
+chunks, one transaction per chunk. What changed in a right already in the register (owner, status,
+representative, contact e-mails, expiry date, classes, verbal element) is kept as ``RightChange`` rows; a first
+import records no change. A chunk that fails is retried record by record, so one bad record is rejected with its
+reason and the rest of the chunk is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.audit import SYSTEM_LABEL, AuditAction, audit_record
+from ipbridge.accounts.selectors import operator_organisation
+from ipbridge.core.errors import NotFound, ValidationFailed
+from ipbridge.core.jobs import enqueue_after_commit
+from ipbridge.rights import tasks
+from ipbridge.rights.importers import PARSERS, CountingStream, ImportFileError
+from ipbridge.rights.models import (
+    ChangeField,
+    ClassScheme,
+    ImportBatch,
+    ImportFormat,
+    ImportRejection,
+    ImportStatus,
+    MarkFeature,
+    PartyRole,
+    Right,
+    RightChange,
+    RightGoods,
+    RightKind,
+    RightParty,
+    RightStatus,
+)
+from ipbridge.rights.records import RejectedRecord, RightRecord
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+MAX_STORED_REJECTIONS = 10_000
+IMPORT_MAX_BYTES = 4 * 1024**3
+UPLOAD_FORMATS = (ImportFormat.ST66, ImportFormat.ST86, ImportFormat.CSV)
+_OFFICE = re.compile(r"[A-Z]{2,3}")
+_SNIFF_BYTES = 4096
+
+ProgressCallback = Callable[[ImportBatch], None]
+
+
+class ImportFileTooLarge(ValidationFailed):
+    status = 413
+
+
+def _clean_number(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+def imports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def import_file_path(batch: ImportBatch) -> Path:
+    """Where an uploaded register file is kept until its batch has run."""
+    return imports_dir() / f"{batch.pk}.{batch.format}"
+
+
+# Creating a batch from an upload ---------------------------------------------------------------------------------
+
+
+def _clean_format(format: str, *, allowed: Sequence[str] = UPLOAD_FORMATS) -> str:
+    if format not in allowed:
+        raise ValidationFailed(
+            "invalid_choice",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)},
+            field="format",
+        )
+    return format
+
+
+def _sniff(head: bytes, *, format: str) -> None:
+    """A first look at the file, so that an obviously wrong upload is refused before it is queued."""
+    text = head.lstrip(b"\xef\xbb\xbf").replace(b"\x00", b"").lstrip()
+    looks_xml = text.startswith(b"<")
+    if format in (ImportFormat.ST66, ImportFormat.ST86) and not looks_xml:
+        raise ValidationFailed("not_xml", _("This file is not XML; choose the format that matches it."), field="file")
+    if format == ImportFormat.CSV and (looks_xml or b"office" not in text.split(b"\n", 1)[0].lower()):
+        raise ValidationFailed(
+            "not_csv",
+            _("This file is not a register CSV file: its first line must be the header (office,number,…)."),
+            field="file",
+        )
+
+
+def _store_upload(chunks: Iterable[bytes], *, format: str) -> tuple[Path, int]:
+    """Stream the upload to a temporary file beside the imports, checking its size as it comes."""
+    directory = imports_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f"upload-{secrets.token_hex(8)}.part"
+    size = 0
+    head = b""
+    try:
+        with temporary.open("wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > IMPORT_MAX_BYTES:
+                    raise ImportFileTooLarge(
+                        "file_too_large",
+                        _("The file is larger than %(n)d MB.") % {"n": IMPORT_MAX_BYTES // (1024 * 1024)},
+                        field="file",
+                    )
+                if len(head) < _SNIFF_BYTES:
+                    head += chunk[: _SNIFF_BYTES - len(head)]
+                out.write(chunk)
+        if size == 0:
+            raise ValidationFailed("empty_file", _("The file is empty."), field="file")
+        _sniff(head, format=format)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, size
+
+
+def import_batch_create(*, actor: Actor, format: str, source: str, file: IO[bytes] | Any) -> ImportBatch:
+    """An operator uploads a register file: it is stored, and the import runs as a background job.
+
+    ``file`` is a Django ``UploadedFile`` (or any binary file object); ``source`` is the name shown to people.
+    """
+    actor.require_operator()
+    actor.require("rights:write")
+    format = _clean_format(format)
+    source = (source or "").strip()[:500] or format
+    chunks: Iterable[bytes] = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
+    temporary, size = _store_upload(chunks, format=format)
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                format=format, source=source, created_by=actor.user, bytes_total=size, status=ImportStatus.QUEUED
+            )
+            temporary.replace(import_file_path(batch))
+            audit_record(
+                action=AuditAction.RIGHTS_IMPORT_STARTED,
+                actor=actor.user,
+                actor_label=actor.label,
+                organisation=actor.organisation,
+                subject=batch,
+                details={"format": format, "source": source, "bytes": size},
+            )
+            enqueue_after_commit(tasks.import_batch_run, batch.pk)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return batch
+
+
+def rights_import_files(
+    *,
+    format: str,
+    paths: Sequence[Path],
+    actor: Actor | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """Import register files in the foreground (the command line; ``actor`` None means the server's own
+    command line). The files are read where they are."""
+    if actor is not None:
+        actor.require_operator()
+        actor.require("rights:write")
+    format = _clean_format(format, allowed=[*UPLOAD_FORMATS])
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing or not paths:
+        raise ValidationFailed("file_missing", _("No such file: %(f)s") % {"f": ", ".join(missing)}, field="file")
+    source = ", ".join(path.name for path in paths)[:500]
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            format=format,
+            source=source,
+            created_by=actor.user if actor else None,
+            bytes_total=sum(path.stat().st_size for path in paths),
+        )
+        audit_record(
+            action=AuditAction.RIGHTS_IMPORT_STARTED,
+            actor=actor.user if actor else None,
+            actor_label=actor.label if actor else SYSTEM_LABEL,
+            organisation=actor.organisation if actor else operator_organisation(),
+            subject=batch,
+            details={"format": format, "source": source, "bytes": batch.bytes_total},
+        )
+    return import_batch_run(batch_id=batch.pk, paths=paths, on_progress=on_progress)
+
+
+# Running a batch -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    stored_rejections: int = 0
+    pending_rejections: list[ImportRejection] = field(default_factory=list)
+
+
+def import_batch_run(
+    *,
+    batch_id: int,
+    paths: Sequence[Path] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """Run a queued batch to the end. A batch already done or failed is left as it is (a job delivered twice
+    does nothing); one found running was interrupted and starts again, which the upsert makes harmless."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound()
+    if batch.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return batch
+    files = list(paths) if paths is not None else [import_file_path(batch)]
+    parse = PARSERS.get(batch.format)
+    counts = _Counts()
+    with transaction.atomic():
+        ImportRejection.objects.filter(batch=batch).delete()
+        batch.status = ImportStatus.RUNNING
+        batch.started_at = timezone.now()
+        batch.bytes_done = batch.records_seen = batch.created = batch.updated = batch.unchanged = batch.rejected = 0
+        batch.save()
+    error = ""
+    try:
+        if parse is None:
+            raise ImportFileError(f"No importer for the format “{batch.format}”.")
+        done_before = 0
+        for path in files:
+            if not path.is_file():
+                raise ImportFileError(f"The file {path.name} is no longer there.")
+            with path.open("rb") as raw:
+                stream = CountingStream(raw)
+                for chunk in _chunks(parse(cast(BinaryIO, stream))):
+                    _chunk_import(batch, chunk, counts)
+                    _progress_save(batch, counts, bytes_done=done_before + stream.bytes_read)
+                    if on_progress is not None:
+                        on_progress(batch)
+            done_before += path.stat().st_size
+    except ImportFileError as exc:
+        error = str(exc)
+    except Exception:
+        logger.exception("register import %s failed", batch.pk)
+        _batch_finish(batch, counts, error=_("The import stopped on an unexpected error."))
+        raise
+    return _batch_finish(batch, counts, error=error, remove=None if paths is not None else files)
+
+
+def _chunks(records: Iterator[RightRecord | RejectedRecord]) -> Iterator[list[RightRecord | RejectedRecord]]:
+    """Records in chunks; a chunk never holds the same (office, number) twice, so that the later record of the
+    file is applied after the earlier one."""
+    chunk: list[RightRecord | RejectedRecord] = []
+    keys: set[tuple[str, str]] = set()
+    for record in records:
+        if isinstance(record, RightRecord):
+            key = (record.office.upper(), _clean_number(record.number))
+            if key in keys:
+                yield chunk
+                chunk, keys = [], set()
+            keys.add(key)
+        chunk.append(record)
+        if len(chunk) >= CHUNK_SIZE:
+            yield chunk
+            chunk, keys = [], set()
+    if chunk:
+        yield chunk
+
+
+def _progress_save(batch: ImportBatch, counts: _Counts, *, bytes_done: int) -> None:
+    batch.bytes_done = min(bytes_done, batch.bytes_total) if batch.bytes_total else bytes_done
+    batch.records_seen = counts.seen
+    batch.created, batch.updated, batch.unchanged, batch.rejected = (
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected,
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        bytes_done=batch.bytes_done,
+        records_seen=batch.records_seen,
+        created=batch.created,
+        updated=batch.updated,
+        unchanged=batch.unchanged,
+        rejected=batch.rejected,
+    )
+
+
+@transaction.atomic
+def _batch_finish(batch: ImportBatch, counts: _Counts, *, error: str, remove: list[Path] | None = None) -> ImportBatch:
+    _rejections_flush(batch, counts)
+    batch.status = ImportStatus.FAILED if error else ImportStatus.DONE
+    batch.error = error
+    batch.finished_at = timezone.now()
+    if not error:
+        batch.bytes_done = batch.bytes_total
+    batch.records_seen = counts.seen
+    batch.created, batch.updated, batch.unchanged, batch.rejected = (
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected,
+    )
+    batch.save()
+    creator = batch.created_by
+    audit_record(
+        action=AuditAction.RIGHTS_IMPORT_FAILED if error else AuditAction.RIGHTS_IMPORT_FINISHED,
+        actor=creator,
+        actor_label=creator.email if creator else SYSTEM_LABEL,
+        organisation=operator_organisation(),
+        subject=batch,
+        details={
+            "created": counts.created,
+            "updated": counts.updated,
+            "unchanged": counts.unchanged,
+            "rejected": counts.rejected,
+            **({"error": error[:500]} if error else {}),
+        },
+    )
+    if remove:
+        transaction.on_commit(lambda: _files_remove(list(remove)))
+    return batch
+
+
+def _files_remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _reject(batch: ImportBatch, counts: _Counts, *, position: int, identifier: str, reason: str, field: str) -> None:
+    counts.rejected += 1
+    if counts.stored_rejections < MAX_STORED_REJECTIONS:
+        counts.stored_rejections += 1
+        counts.pending_rejections.append(
+            ImportRejection(
+                batch=batch, position=position, identifier=identifier[:200], field=field[:100], reason=reason[:2000]
+            )
+        )
+
+
+def _rejections_flush(batch: ImportBatch, counts: _Counts) -> None:
+    if counts.pending_rejections:
+        ImportRejection.objects.bulk_create(counts.pending_rejections)
+        counts.pending_rejections = []
+
+
+def _after_import(right_ids: list[int]) -> None:
+    """Called after each committed chunk with the rights it created or changed (the search index refreshes
+    them here)."""
+
+
+# Upsert ----------------------------------------------------------------------------------------------------------
+
+
+class _RecordRefused(ValueError):
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+_PARTY_ROLES = (
+    (PartyRole.OWNER, "owners"),
+    (PartyRole.FORMER_OWNER, "former_owners"),
+    (PartyRole.REPRESENTATIVE, "representatives"),
+    (PartyRole.CORRESPONDENT, "correspondents"),
+)
+_FIELDS = (
+    "application_number",
+    "registration_number",
+    "kind",
+    "mark_feature",
+    "verbal_element",
+    "transliteration",
+    "title",
+    "images",
+    "status",
+    "filing_date",
+    "registration_date",
+    "expiry_date",
+    "territories",
+)
+_LIMITS = {"verbal_element": 500, "transliteration": 500, "title": 500, "application_number": 50}
+
+
+def _clean_record(record: RightRecord) -> RightRecord:
+    """The record as the register stores it, or ``_RecordRefused`` naming the field at fault."""
+    office = record.office.strip().upper()
+    if not _OFFICE.fullmatch(office):
+        raise _RecordRefused("office", f"“{record.office[:10]}” is not a WIPO ST.3 office code")
+    number = _clean_number(record.number)
+    if not number:
+        raise _RecordRefused("number", "number missing")
+    if len(number) > 50:
+        raise _RecordRefused("number", "number longer than 50 characters")
+    if record.kind not in RightKind.values:
+        raise _RecordRefused("kind", f"unknown kind “{record.kind[:40]}”")
+    if record.status not in RightStatus.values:
+        raise _RecordRefused("status", f"unknown status “{record.status[:40]}”")
+    if record.mark_feature and record.mark_feature not in MarkFeature.values:
+        raise _RecordRefused("mark_feature", f"unknown mark feature “{record.mark_feature[:40]}”")
+    for name, limit in _LIMITS.items():
+        if len(getattr(record, name)) > limit:
+            raise _RecordRefused(name, f"longer than {limit} characters")
+    for role, attribute in _PARTY_ROLES:
+        for party in getattr(record, attribute):
+            if not party.name.strip():
+                raise _RecordRefused(attribute, "a party without a name")
+            if len(party.name) > 500:
+                raise _RecordRefused(attribute, f"{role} name longer than 500 characters")
+    for goods in record.goods:
+        if goods.scheme not in ClassScheme.values or not goods.class_number or len(goods.class_number) > 8:
+            raise _RecordRefused("classes", f"class “{goods.class_number[:10]}” not understood")
+    return replace(
+        record,
+        office=office,
+        number=number,
+        application_number=_clean_number(record.application_number),
+        registration_number=_clean_number(record.registration_number)[:50],
+    )
+
+
+def _party_rows(record: RightRecord) -> list[tuple[str, int, str, str, str, str]]:
+    return [
+        (str(role), position, p.name.strip(), p.address, p.country.upper()[:2], p.email.strip().lower()[:254])
+        for role, attribute in _PARTY_ROLES
+        for position, p in enumerate(getattr(record, attribute))
+    ]
+
+
+def _goods_rows(record: RightRecord) -> list[tuple[str, str, str]]:
+    return sorted((g.scheme, g.class_number, g.description) for g in record.goods)
+
+
+def _values(record: RightRecord) -> dict[str, Any]:
+    return {
+        name: list(getattr(record, name)) if name in ("images", "territories") else getattr(record, name)
+        for name in _FIELDS
+    }
+
+
+def _right_values(right: Right) -> dict[str, Any]:
+    return {name: getattr(right, name) for name in _FIELDS}
+
+
+@dataclass(frozen=True)
+class _State:
+    """What the change history compares."""
+
+    owners: list[str]
+    status: str
+    representatives: list[str]
+    contacts: list[str]
+    expiry_date: str | None
+    classes: list[str]
+    verbal_element: str
+
+
+def _state(
+    values: dict[str, Any], parties: list[tuple[str, int, str, str, str, str]], goods: list[tuple[str, str, str]]
+) -> _State:
+    expiry: date | None = values["expiry_date"]
+    contact_roles = (PartyRole.OWNER, PartyRole.REPRESENTATIVE, PartyRole.CORRESPONDENT)
+    return _State(
+        owners=[p[2] for p in sorted(parties) if p[0] == PartyRole.OWNER],
+        status=values["status"],
+        representatives=[p[2] for p in sorted(parties) if p[0] == PartyRole.REPRESENTATIVE],
+        contacts=sorted({p[5] for p in parties if p[0] in contact_roles and p[5]}),
+        expiry_date=expiry.isoformat() if expiry else None,
+        classes=sorted({g[1] for g in goods}, key=lambda c: (len(c), c)),
+        verbal_element=values["verbal_element"],
+    )
+
+
+_CHANGES = (
+    (ChangeField.OWNER, "owners"),
+    (ChangeField.STATUS, "status"),
+    (ChangeField.REPRESENTATIVE, "representatives"),
+    (ChangeField.CONTACT, "contacts"),
+    (ChangeField.EXPIRY_DATE, "expiry_date"),
+    (ChangeField.CLASSES, "classes"),
+    (ChangeField.VERBAL_ELEMENT, "verbal_element"),
+)
+
+
+def _chunk_import(batch: ImportBatch, chunk: list[RightRecord | RejectedRecord], counts: _Counts) -> None:
+    """Upsert one chunk in one transaction; if it fails, once more record by record."""
+    start = counts.seen
+    counts.seen += len(chunk)
+    cleaned: list[tuple[int, RightRecord]] = []
+    for offset, record in enumerate(chunk, start=start + 1):
+        if isinstance(record, RejectedRecord):
+            _reject(
+                batch,
+                counts,
+                position=record.position,
+                identifier=record.identifier,
+                reason=record.reason,
+                field=record.field,
+            )
+            continue
+        try:
+            cleaned.append((offset, _clean_record(record)))
+        except _RecordRefused as exc:
+            _reject(batch, counts, position=offset, identifier=record.identifier, reason=exc.reason, field=exc.field)
+    try:
+        with transaction.atomic():
+            outcome = _upsert(batch, [record for _position, record in cleaned])
+            _rejections_flush(batch, counts)
+    except (DatabaseError, ValueError, TypeError):
+        logger.warning("register import %s: chunk failed, retrying record by record", batch.pk, exc_info=True)
+        outcome = _Outcome()
+        for position, record in cleaned:
+            try:
+                with transaction.atomic():
+                    outcome.add(_upsert(batch, [record]))
+            except (DatabaseError, ValueError, TypeError) as exc:
+                _reject(
+                    batch,
+                    counts,
+                    position=position,
+                    identifier=record.identifier,
+                    reason=f"not stored: {exc}"[:2000],
+                    field="",
+                )
+        with transaction.atomic():
+            _rejections_flush(batch, counts)
+    counts.created += len(outcome.created)
+    counts.updated += len(outcome.updated)
+    counts.unchanged += outcome.unchanged
+    if outcome.created or outcome.updated:
+        _after_import([*outcome.created, *outcome.updated])
+
+
+@dataclass
+class _Outcome:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+
+    def add(self, other: _Outcome) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _upsert(batch: ImportBatch, records: list[RightRecord]) -> _Outcome:
+    outcome = _Outcome()
+    if not records:
+        return outcome
+    now = timezone.now()
+    by_office: dict[str, list[str]] = {}
+    for record in records:
+        by_office.setdefault(record.office, []).append(record.number)
+    query = Q()
+    for office, numbers in by_office.items():
+        query |= Q(office=office, number__in=numbers)
+    existing = {(r.office, r.number): r for r in Right.objects.filter(query)}
+    parties: dict[int, list[tuple[str, int, str, str, str, str]]] = {}
+    goods: dict[int, list[tuple[str, str, str]]] = {}
+    if existing:
+        ids = [r.pk for r in existing.values()]
+        for right_id, role, position, name, address, country, email in RightParty.objects.filter(
+            right_id__in=ids
+        ).values_list("right_id", "role", "position", "name", "address", "country", "email"):
+            parties.setdefault(right_id, []).append((role, position, name, address, country, email))
+        for right_id, scheme, class_number, description in RightGoods.objects.filter(right_id__in=ids).values_list(
+            "right_id", "scheme", "class_number", "description"
+        ):
+            goods.setdefault(right_id, []).append((scheme, class_number, description))
+
+    new_rights: list[tuple[Right, RightRecord]] = []
+    changed: list[Right] = []
+    replace_parties: list[tuple[int, RightRecord]] = []
+    replace_goods: list[tuple[int, RightRecord]] = []
+    history: list[RightChange] = []
+    for record in records:
+        right = existing.get((record.office, record.number))
+        values = _values(record)
+        if right is None:
+            new_rights.append(
+                (
+                    Right(
+                        office=record.office,
+                        number=record.number,
+                        source_batch=batch,
+                        created_at=now,
+                        updated_at=now,
+                        **values,
+                    ),
+                    record,
+                )
+            )
+            continue
+        old_values = _right_values(right)
+        old_parties = sorted(parties.get(right.pk, []))
+        old_goods = sorted(goods.get(right.pk, []))
+        new_parties = sorted(_party_rows(record))
+        new_goods = _goods_rows(record)
+        if old_values == values and old_parties == new_parties and old_goods == new_goods:
+            outcome.unchanged += 1
+            continue
+        before, after = _state(old_values, old_parties, old_goods), _state(values, new_parties, new_goods)
+        for change_field, attribute in _CHANGES:
+            old, new = getattr(before, attribute), getattr(after, attribute)
+            if old != new:
+                history.append(
+                    RightChange(
+                        right=right, batch=batch, field=change_field, old_value=old, new_value=new, changed_at=now
+                    )
+                )
+        for name, value in values.items():
+            setattr(right, name, value)
+        right.source_batch = batch
+        right.updated_at = now
+        changed.append(right)
+        if old_parties != new_parties:
+            replace_parties.append((right.pk, record))
+        if old_goods != new_goods:
+            replace_goods.append((right.pk, record))
+        outcome.updated.append(right.pk)
+
+    if new_rights:
+        Right.objects.bulk_create([right for right, _record in new_rights])
+        for right, record in new_rights:
+            replace_parties.append((right.pk, record))
+            replace_goods.append((right.pk, record))
+            outcome.created.append(right.pk)
+    if changed:
+        Right.objects.bulk_update(changed, [*_FIELDS, "source_batch", "updated_at"])
+    stale_parties = [pk for pk, _record in replace_parties if pk in parties]
+    if stale_parties:
+        RightParty.objects.filter(right_id__in=stale_parties).delete()
+    stale_goods = [pk for pk, _record in replace_goods if pk in goods]
+    if stale_goods:
+        RightGoods.objects.filter(right_id__in=stale_goods).delete()
+    RightParty.objects.bulk_create(
+        [
+            RightParty(
+                right_id=pk, role=role, position=position, name=name, address=address, country=country, email=email
+            )
+            for pk, record in replace_parties
+            for role, position, name, address, country, email in _party_rows(record)
+        ]
+    )
+    RightGoods.objects.bulk_create(
+        [
+            RightGoods(right_id=pk, scheme=scheme, class_number=number, description=description)
+            for pk, record in replace_goods
+            for scheme, number, description in _goods_rows(record)
+        ]
+    )
+    if history:
+        RightChange.objects.bulk_create(history)
+    return outcome
+
+
+def rights_import_records(*, records: Iterable[RightRecord | RejectedRecord], source: str, format: str) -> ImportBatch:
+    """Import records that come from no file (a synthetic register, a test): one batch, in the foreground."""
+    format = _clean_format(format, allowed=ImportFormat.values)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(format=format, source=source[:500], status=ImportStatus.RUNNING)
+        batch.started_at = timezone.now()
+        batch.save(update_fields=["started_at"])
+        audit_record(
+            action=AuditAction.RIGHTS_IMPORT_STARTED,
+            actor=None,
+            actor_label=SYSTEM_LABEL,
+            organisation=operator_organisation(),
+            subject=batch,
+            details={"format": format, "source": source[:500]},
+        )
+    counts = _Counts()
+    for chunk in _chunks(iter(records)):
+        _chunk_import(batch, chunk, counts)
+        _progress_save(batch, counts, bytes_done=0)
+    return _batch_finish(batch, counts, error="")
