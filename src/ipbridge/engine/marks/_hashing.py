@@ -1,0 +1,166 @@
+"""Stable 64-bit hashes of strings, their one-character deletions, insertions and substrings, in NumPy.
+
+A string's hash is the polynomial ``sum((ord(c) + 1) * B**(n - 1 - i))`` modulo 2**64, passed through the
+SplitMix64 finaliser. The polynomial form is what lets the hash of a string with one character deleted or
+inserted, or of any substring, be computed from the prefix hashes with a few vector operations, for
+millions of strings at once; the finaliser spreads the bits so that the top ones can stand for the whole.
+The hashes depend on nothing but the string, so they can be stored in an index file.
+
+The index stores a hash's top ``HASH_BITS`` bits and a row number in one unsigned 64-bit word
+(:func:`pack`), so that one sorted array is both the hash table and its posting lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+T = TypeVar("T", bound=np.generic)
+
+BASE = np.uint64(0x100000001B3)
+ROW_BITS = 28
+HASH_BITS = 64 - ROW_BITS
+ROW_MASK = np.uint64((1 << ROW_BITS) - 1)
+MAX_ROWS = 1 << ROW_BITS
+# Latin skeletons hold only a-z: digits are folded to letters by the leetspeak pass.
+LATIN = np.arange(ord("a"), ord("z") + 1, dtype=np.uint64) + np.uint64(1)
+
+
+def _powers(count: int) -> U64:
+    powers = np.ones(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(1, count):
+            powers[i] = powers[i - 1] * BASE
+    return powers
+
+
+POWERS = _powers(256)
+
+
+def codes(strings: Sequence[str], width: int | None = None) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The strings as a matrix of ``code point + 1`` (0 pads), one row each, and their lengths."""
+    array = np.array(strings, dtype=f"<U{max(1, width or max((len(s) for s in strings), default=1))}")
+    points = array.view(np.uint32).reshape(len(strings), -1).astype(np.uint64)
+    lengths = np.count_nonzero(points, axis=1).astype(np.int64)
+    points[points > 0] += np.uint64(1)
+    return points, lengths
+
+
+def prefix_hashes(points: U64) -> U64:
+    """``P[:, j]``: the polynomial hash of each row's first ``j`` characters.
+
+    Past a row's end the values are meaningless (padding counts as a character); callers read only
+    ``P[:, j]`` with ``j <= length``.
+    """
+    rows, width = points.shape
+    prefixes = np.zeros((rows, width + 1), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            np.multiply(prefixes[:, j], BASE, out=prefixes[:, j + 1])
+            prefixes[:, j + 1] += points[:, j]
+    return prefixes
+
+
+def finalise(values: U64) -> U64:
+    """SplitMix64's finaliser, vectorised."""
+    with np.errstate(over="ignore"):
+        x = values ^ (values >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def hash_strings(strings: Sequence[str]) -> U64:
+    """The finalised hash of each string."""
+    if not strings:
+        return np.zeros(0, dtype=np.uint64)
+    points, lengths = codes(strings)
+    return finalise(prefix_hashes(points)[np.arange(len(strings)), lengths])
+
+
+def deletion_hashes(points: U64, lengths: npt.NDArray[np.int64]) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The finalised hashes of every string with one character deleted, and the row each comes from.
+
+    Deleting either of two equal neighbours gives the same string; only the first is kept.
+    """
+    rows, width = points.shape
+    if rows == 0 or width == 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    prefixes = prefix_hashes(points)
+    whole = prefixes[np.arange(rows), lengths][:, None]
+    positions = np.arange(width)[None, :]
+    valid = positions < lengths[:, None]
+    valid[:, 1:] &= points[:, 1:] != points[:, :-1]
+    exponent = np.clip(lengths[:, None] - 1 - positions, 0, None)
+    with np.errstate(over="ignore"):
+        # H(s without s[j]) = P[j] * B**(n-1-j) + (H(s) - P[j+1] * B**(n-1-j))
+        hashes = whole + (prefixes[:, :-1] - prefixes[:, 1:]) * POWERS[exponent]
+    source = np.broadcast_to(np.arange(rows)[:, None], (rows, width))
+    return finalise(hashes[valid]), source[valid]
+
+
+def insertion_hashes(strings: Sequence[str], alphabet: U64 = LATIN) -> U64:
+    """The finalised hashes of every string with one character of ``alphabet`` (code points + 1) inserted."""
+    if not strings:
+        return np.zeros(0, dtype=np.uint64)
+    points, lengths = codes(strings)
+    prefixes = prefix_hashes(points)
+    rows, width = points.shape
+    whole = prefixes[np.arange(rows), lengths][:, None, None]
+    positions = np.arange(width + 1)[None, :]
+    valid = positions <= lengths[:, None]
+    tail = np.clip(lengths[:, None] - positions, 0, None)
+    with np.errstate(over="ignore"):
+        # H(s[:j] + c + s[j:]) = P[j] * B**(n-j+1) + c * B**(n-j) + (H(s) - P[j] * B**(n-j))
+        base = (whole[:, :, 0] + prefixes * (POWERS[tail + 1] - POWERS[tail]))[:, :, None]
+        hashes = base + alphabet[None, None, :] * POWERS[tail][:, :, None]
+    return finalise(hashes[valid].ravel())
+
+
+def substring_hashes(text: str, min_length: int, max_length: int) -> U64:
+    """The finalised hashes of every substring of ``text`` whose length is in ``[min_length, max_length]``."""
+    points, _ = codes([text])
+    prefixes = prefix_hashes(points)[0]
+    n = len(text)
+    starts, ends = np.triu_indices(n + 1, k=min_length)
+    keep = ends - starts <= max_length
+    starts, ends = starts[keep], ends[keep]
+    with np.errstate(over="ignore"):
+        return finalise(prefixes[ends] - prefixes[starts] * POWERS[ends - starts])
+
+
+def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
+    """The distinct values, sorted (``np.unique`` without its hash-table path, slow on these sizes)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def pack(hashes: U64, rows: npt.NDArray[np.int64]) -> U64:
+    """One word per entry: the hash's top bits above the row number, so that sorting groups equal hashes."""
+    return ((hashes >> np.uint64(ROW_BITS)) << np.uint64(ROW_BITS)) | rows.astype(np.uint64)
+
+
+def lookup(table: U64, hashes: U64) -> npt.NDArray[np.int64]:
+    """The rows stored in a sorted packed ``table`` under any of ``hashes`` (with repeats)."""
+    if len(table) == 0 or len(hashes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    low_keys: U64 = distinct((hashes >> np.uint64(ROW_BITS)) << np.uint64(ROW_BITS))
+    low = np.searchsorted(table, low_keys, side="left")
+    high = np.searchsorted(table, np.bitwise_or(low_keys, ROW_MASK), side="right")
+    counts = high - low
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    # Gather the ranges [low, high) without a Python loop.
+    starts = np.repeat(low - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return (table[np.arange(total) + starts] & ROW_MASK).astype(np.int64)

@@ -1,0 +1,327 @@
+"""The fast similar-mark index: candidates from hash tables, then the shared scoring function on them.
+
+A search gathers candidates through channels, one for each resemblance, each complete for it:
+
+1. **Keys within edit distance.** The query key's deletion neighbourhood (every string left after
+   deleting up to ``k`` characters, ``k`` the most edits that can still reach ``score_cutoff``) is looked
+   up in the ``exact`` and ``deletions`` tables. Two strings at distance 1 always share a string of the
+   two neighbourhoods, so this finds every mark within one edit, and all those at two edits that need at
+   most one deletion from the mark's side. The other marks two edits away are the mark's key minus one
+   character equal to a string of the query's neighbourhood *plus* one inserted letter; those hashes are
+   computed in one vector operation and looked up in ``deletions`` — but only when the marks found so far
+   do not already fill the answer with scores above what two edits can reach.
+2. **Same sound, same words, containment.** Equal-hash lookups in ``phonetic``, ``orders`` and
+   ``runs``, and every substring of the query key of four characters or more in ``exact``. These
+   resemblances score by key lengths alone, so a channel's candidates are ranked by vector operations and
+   only its best ``limit`` are passed on: any mark that would rank higher overall already ranks higher
+   within the channel.
+
+Every candidate then goes through :func:`~ipbridge.engine.marks._scoring.match`, the very function the
+reference matcher runs on every mark, so the index and the reference can only differ in which marks they
+look at, never in a score.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ipbridge.engine.marks._hashing import (
+    MAX_ROWS,
+    distinct,
+    hash_strings,
+    insertion_hashes,
+    lookup,
+    substring_hashes,
+)
+from ipbridge.engine.marks._records import Filters, Mark
+from ipbridge.engine.marks._reference import DEFAULT_CUTOFF
+from ipbridge.engine.marks._scoring import (
+    MIN_CONTAINED,
+    MIN_PHONETIC,
+    Hit,
+    Match,
+    Query,
+    _metaphone,
+    contained_score,
+    edit_score,
+    explain,
+    mark_words,
+    match,
+    max_edits,
+    phonetic_score,
+    runs,
+)
+from ipbridge.engine.marks._segment import Segment, build, merge
+from ipbridge.engine.marks._store import Store
+
+FORMAT = "ipbridge-mark-index/1"
+BATCH = 200_000
+Rows = npt.NDArray[np.int64]
+
+
+def _deletions(key: str, depth: int) -> list[str]:
+    """``key`` and every string left after deleting up to ``depth`` of its characters (the empty one left out)."""
+    found = {key}
+    frontier = {key}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return sorted(w for w in found if w)
+
+
+def _reachable_edits(query_key: str, score_cutoff: float) -> int:
+    """The most edits a mark may be from the query and still score ``score_cutoff`` by edit distance."""
+    limit = 2 if query_key.isascii() else 1
+    n = len(query_key)
+    return max((d for d in range(limit + 1) if edit_score(d, n, n + d) >= score_cutoff), default=0)
+
+
+class MarkIndex:
+    """Similar-mark search over millions of marks, in memory, with incremental updates.
+
+    Searches may run from any number of threads at once; writes (:meth:`add`, :meth:`remove`) take a lock
+    and publish their result in one assignment, so a search sees the index before or after a write.
+    """
+
+    def __init__(self, marks: Iterable[Mark] = ()) -> None:
+        self._store = Store()
+        self._segments: tuple[Segment, ...] = ()
+        self._lock = threading.Lock()
+        self._live = 0
+        self._max_key = 0
+        self.add(marks)
+
+    def __len__(self) -> int:
+        """The number of marks in the index."""
+        return self._live
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index's arrays (hash tables, columns and packed texts)."""
+        store = self._store
+        columns = sum(c.nbytes for c in store.columns.values())
+        packed = sum(p.data.nbytes + p.offsets.nbytes for p in (store.texts, store.words))
+        return columns + packed + sum(s.nbytes for s in self._segments)
+
+    # Writes
+
+    def add(self, marks: Iterable[Mark]) -> None:
+        """Add marks, replacing any already indexed under the same id; the rest of the index is kept.
+
+        The new marks form a segment of their own; segments of similar sizes are then merged, so that a
+        search looks at a few segments and each mark is re-sorted a logarithmic number of times.
+        """
+        with self._lock:
+            start = len(self._store)
+            ids: list[int] = []
+            words: list[tuple[str, ...]] = []
+            iterator: Iterator[Mark] = iter(marks)
+            while batch := list(islice(iterator, BATCH)):
+                batch_words = [mark_words(mark.text) for mark in batch]
+                if len(self._store) + len(batch) > MAX_ROWS:
+                    raise OverflowError(f"an index holds at most {MAX_ROWS} rows")
+                self._store.append(batch, batch_words)
+                ids.extend(mark.id for mark in batch)
+                words.extend(batch_words)
+            if not ids:
+                return
+            id_array = np.array(ids, dtype=np.int64)
+            self._forget(distinct(id_array))
+            new = build(start, ids, words)
+            del words
+            # A mark listed twice in one call: the last one wins.
+            last = len(id_array) - 1 - np.unique(id_array[::-1], return_index=True)[1]
+            dead = np.ones(len(id_array), dtype=bool)
+            dead[last] = False
+            self._store.columns["alive"][start + np.flatnonzero(dead)] = False
+            self._live += len(last)
+            self._max_key = max(self._max_key, int(self._store.columns["key_length"].max(initial=0)))
+            self._segments = self._merged((*self._segments, new))
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Remove the marks with these ids (unknown ids are ignored)."""
+        with self._lock:
+            self._forget(distinct(np.fromiter(ids, dtype=np.int64)))
+
+    def _forget(self, ids: npt.NDArray[np.int64]) -> None:
+        alive = self._store.columns["alive"]
+        for segment in self._segments:
+            rows = segment.rows_of(ids)
+            rows = rows[alive[rows]]
+            alive[rows] = False
+            self._live -= len(rows)
+
+    def _merged(self, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        alive = self._store.columns["alive"]
+        while len(segments) >= 2 and 2 * segments[-1].size >= segments[-2].size:
+            segments = (*segments[:-2], merge(segments[-2:], alive))
+        return segments
+
+    # Reads
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        score_cutoff: float = DEFAULT_CUTOFF,
+        office: str | Collection[str] | None = None,
+        nice_class: int | Collection[int] | None = None,
+        status: str | Collection[str] | None = None,
+        owner: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> list[Hit]:
+        """The ``limit`` marks most similar to ``query`` scoring at least ``score_cutoff``, best first.
+
+        Ties are broken by the smaller id. Filters: ``office`` and ``status`` (one value or several),
+        ``nice_class`` (one or several; a mark in any of them passes), ``owner`` (compared normalised),
+        ``date_from``/``date_to`` (filing date, both included).
+        """
+        filters = Filters.of(
+            office=office, nice_class=nice_class, status=status, owner=owner, date_from=date_from, date_to=date_to
+        )
+        return self._search(Query.of(query), limit, score_cutoff, filters)
+
+    def _search(self, query: Query, limit: int, score_cutoff: float, filters: Filters) -> list[Hit]:
+        if not query.key or limit <= 0 or not self._segments:
+            return []
+        store, segments = self._store, self._segments
+        n = len(query.key)
+        lengths = store.columns["key_length"]
+        reach = _reachable_edits(query.key, score_cutoff)
+        neighbourhood = _deletions(query.key, reach)
+        hashes = hash_strings(neighbourhood)
+        rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
+        if query.order:
+            # The same words in another order: the same key length, so the length test below keeps them.
+            order_hash = hash_strings([query.order])
+            rows += [lookup(s.orders, order_hash) for s in segments]
+        near = distinct(np.concatenate(rows))
+        near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
+        candidates = [store.keep(near, filters)]
+        candidates += self._length_channels(query, score_cutoff, limit, filters)
+        scored = self._score(query, distinct(np.concatenate(candidates)), score_cutoff)
+        if reach == 2 and max_edits(query.key, "") == 2:
+            ceiling = edit_score(2, n, n + 2)
+            above = sum(1 for s, *_ in scored.values() if s > ceiling)
+            if ceiling >= score_cutoff and above < limit:
+                inserted = insertion_hashes(neighbourhood)
+                extra = distinct(np.concatenate([lookup(s.deletions, inserted) for s in segments]))
+                extra = extra[np.abs(lengths[extra].astype(np.int64) - n) <= 2]
+                extra = np.setdiff1d(store.keep(extra, filters), np.fromiter(scored, dtype=np.int64))
+                scored.update(self._score(query, extra, score_cutoff))
+        ids = store.columns["ids"]
+        best = sorted(scored.items(), key=lambda item: (-item[1][0], int(ids[item[0]])))[:limit]
+        return [
+            Hit(int(ids[row]), text, score, explain(query, text, words, found))
+            for row, (score, text, words, found) in best
+        ]
+
+    def _score(
+        self, query: Query, rows: Rows, score_cutoff: float
+    ) -> dict[int, tuple[float, str, tuple[str, ...], Match]]:
+        store = self._store
+        scored = {}
+        for row in rows.tolist():
+            text, words = store.text(row), store.mark_words(row)
+            found = match(query, text, words)
+            if found is not None and found.score >= score_cutoff:
+                scored[row] = (found.score, text, words, found)
+        return scored
+
+    def _length_channels(self, query: Query, score_cutoff: float, limit: int, filters: Filters) -> list[Rows]:
+        """The best ``limit`` candidates of each channel whose score depends on key lengths alone."""
+        store, segments = self._store, self._segments
+        n = len(query.key)
+        lengths = store.columns["key_length"]
+        ids = store.columns["ids"]
+        picked: list[Rows] = []
+
+        def best(rows: Rows, score: Callable[[int], float], holds: Callable[[int], bool]) -> None:
+            rows = store.keep(distinct(rows), filters)
+            # Rank by the channel's score (it depends on the key length only, so one score per length),
+            # then check the resemblance really holds, since hashes may collide.
+            by_length = {int(m): score(int(m)) for m in distinct(lengths[rows])}
+            scores = np.array([by_length[int(m)] for m in lengths[rows]], dtype=np.float64)
+            keep = scores >= score_cutoff
+            rows, scores = rows[keep], scores[keep]
+            chosen = []
+            for row in rows[np.lexsort((ids[rows], -scores))].tolist():
+                if holds(row):
+                    chosen.append(row)
+                    if len(chosen) == limit:
+                        break
+            picked.append(np.array(chosen, dtype=np.int64))
+
+        def key_of(row: int) -> str:
+            return "".join(store.mark_words(row))
+
+        if len(query.phonetic) >= MIN_PHONETIC:
+            code = hash_strings([query.phonetic])
+            best(
+                np.concatenate([lookup(s.phonetic, code) for s in segments]),
+                lambda m: phonetic_score(n, m),
+                lambda row: _metaphone(key_of(row)) == query.phonetic,
+            )
+        if n >= MIN_CONTAINED:
+            whole = hash_strings([query.key])
+            best(
+                np.concatenate([lookup(s.runs, whole) for s in segments]),
+                lambda m: contained_score(n, m) if m > n else 0.0,
+                lambda row: query.key in runs(store.mark_words(row)),
+            )
+        if n > MIN_CONTAINED and self._max_key >= MIN_CONTAINED:
+            parts = substring_hashes(query.key, MIN_CONTAINED, min(n - 1, self._max_key))
+            best(
+                np.concatenate([lookup(s.exact, parts) for s in segments]),
+                lambda m: contained_score(m, n) if m < n else 0.0,
+                lambda row: key_of(row) in query.key,
+            )
+        return picked
+
+    # Files
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to the folder ``path`` (created if missing) as ``.npy`` arrays and a JSON manifest."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._store.save(folder)
+            for number, segment in enumerate(self._segments):
+                segment.save(folder, f"segment{number}")
+            manifest = {
+                "format": FORMAT,
+                "segments": len(self._segments),
+                "live": self._live,
+                "max_key": self._max_key,
+            }
+            (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path, *, mmap: bool = True) -> MarkIndex:
+        """Read an index written by :meth:`save`.
+
+        With ``mmap`` (the default) the large arrays are mapped from the files rather than read, so that a
+        process starts at once and several processes share the pages; they are copied on the first write.
+        """
+        folder = Path(path)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"{folder} does not hold a {FORMAT} index")
+        index = cls()
+        index._store = Store.load(folder, mmap=mmap)
+        index._segments = tuple(
+            Segment.load(folder, f"segment{number}", mmap=mmap) for number in range(manifest["segments"])
+        )
+        index._live = int(manifest["live"])
+        index._max_key = int(manifest["max_key"])
+        return index

@@ -1,0 +1,131 @@
+"""A segment: the sorted hash tables of a batch of rows, built at once and merged with others later.
+
+Each table is one sorted ``uint64`` array of :func:`~ipbridge.engine.marks._hashing.pack` words, so a
+lookup is two binary searches and a slice. The tables, for each row's key (its words joined):
+
+- ``exact``: the key itself;
+- ``deletions``: the key with any one character deleted (the deletion neighbourhood of radius 1);
+- ``phonetic``: the key's Metaphone code, when it has two symbols or more;
+- ``orders``: the words sorted, for marks of two words or more;
+- ``runs``: every run of one to three consecutive words (not the whole mark) of four characters or more.
+- ``ids``/``id_rows``: the callers' ids, sorted, and their rows, to find a mark again to replace or remove it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ipbridge.engine.marks._hashing import ROW_MASK, U64, codes, deletion_hashes, hash_strings, pack
+from ipbridge.engine.marks._scoring import MIN_CONTAINED, MIN_PHONETIC, _metaphone, order_key, runs
+
+TABLES = ("exact", "deletions", "phonetic", "orders", "runs")
+# Rows hashed at once when building deletion tables: bounds the temporary code-point matrices.
+CHUNK = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    exact: U64
+    deletions: U64
+    phonetic: U64
+    orders: U64
+    runs: U64
+    ids: npt.NDArray[np.int64]
+    id_rows: npt.NDArray[np.int64]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def rows_of(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The rows holding any of ``ids`` in this segment."""
+        at = np.searchsorted(self.ids, ids, side="left")
+        stop = np.searchsorted(self.ids, ids, side="right")
+        # An id may sit on several rows of a segment (replaced in a later batch before a merge).
+        counts = stop - at
+        starts = np.repeat(at - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        return self.id_rows[np.arange(int(counts.sum())) + starts]
+
+    def save(self, folder: Path, name: str) -> None:
+        for f in fields(self):
+            np.save(folder / f"{name}.{f.name}.npy", getattr(self, f.name))
+
+    @classmethod
+    def load(cls, folder: Path, name: str, *, mmap: bool) -> Segment:
+        mode: Literal["r"] | None = "r" if mmap else None
+        return cls(**{f.name: np.load(folder / f"{name}.{f.name}.npy", mmap_mode=mode) for f in fields(cls)})
+
+
+def _packed(parts: list[tuple[U64, npt.NDArray[np.int64]]]) -> U64:
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    table = np.concatenate([pack(hashes, rows) for hashes, rows in parts])
+    table.sort()
+    return table
+
+
+def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) -> Segment:
+    """The segment of rows ``first_row ...``, for marks with these ids and words."""
+    rows = np.arange(first_row, first_row + len(words), dtype=np.int64)
+    keys = ["".join(w) for w in words]
+    has_key = np.array([bool(k) for k in keys], dtype=bool)
+    exact = [(hash_strings(keys), rows)]
+    deletions = []
+    for start in range(0, len(keys), CHUNK):
+        points, lengths = codes(keys[start : start + CHUNK])
+        hashes, source = deletion_hashes(points, lengths)
+        deletions.append((hashes, rows[start + source]))
+    phonetic_rows, phonetic_codes = [], []
+    order_rows, order_keys, run_rows, run_keys = [], [], [], []
+    for row, key, w in zip(rows.tolist(), keys, words, strict=True):
+        code = _metaphone(key)
+        if len(code) >= MIN_PHONETIC:
+            phonetic_rows.append(row)
+            phonetic_codes.append(code)
+        if len(w) >= 2:
+            order_rows.append(row)
+            order_keys.append(order_key(w))
+            for run in runs(w):
+                if len(run) >= MIN_CONTAINED:
+                    run_rows.append(row)
+                    run_keys.append(run)
+    id_array = np.array(ids, dtype=np.int64)
+    order = np.argsort(id_array, kind="stable")
+    return Segment(
+        exact=_packed([(h[has_key], r[has_key]) for h, r in exact]),
+        deletions=_packed(deletions),
+        phonetic=_packed([(hash_strings(phonetic_codes), np.array(phonetic_rows, dtype=np.int64))]),
+        orders=_packed([(hash_strings(order_keys), np.array(order_rows, dtype=np.int64))]),
+        runs=_packed([(hash_strings(run_keys), np.array(run_rows, dtype=np.int64))]),
+        ids=id_array[order],
+        id_rows=rows[order],
+    )
+
+
+def merge(segments: Sequence[Segment], alive: npt.NDArray[np.bool_]) -> Segment:
+    """One segment holding the live rows of ``segments``."""
+
+    def live(table: U64) -> U64:
+        return table[alive[(table & ROW_MASK).astype(np.int64)]]
+
+    tables = {}
+    for name in TABLES:
+        table = np.concatenate([live(getattr(s, name)) for s in segments])
+        table.sort()
+        tables[name] = table
+    ids = np.concatenate([s.ids for s in segments])
+    id_rows = np.concatenate([s.id_rows for s in segments])
+    keep = alive[id_rows]
+    ids, id_rows = ids[keep], id_rows[keep]
+    order = np.argsort(ids, kind="stable")
+    return Segment(**tables, ids=ids[order], id_rows=id_rows[order])
