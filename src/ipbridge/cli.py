@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -145,6 +147,51 @@ def create_api_key(org_slug: str, scopes: str, name: str, expires_in_days: int) 
     except ApplicationError as exc:
         _fail(f"{exc.field or 'input'}: {exc.message}")
     click.echo(secret)
+
+
+@main.command("import-rights")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "format_", required=True, type=click.Choice(["st66", "st86", "csv"]), help="File format.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def import_rights(files: tuple[Path, ...], format_: str, quiet: bool) -> None:
+    """Import register files (WIPO ST.66, ST.86 or CSV) into the rights register, in the foreground.
+
+    Rights are matched by office and number, so a file can be imported again; changes are kept as history.
+    Exits with 1 when every record was rejected or the file could not be read.
+    """
+    _setup()
+    from ipbridge.core.errors import ApplicationError
+    from ipbridge.rights import selectors_imports, services
+
+    total = sum(path.stat().st_size for path in files)
+    with click.progressbar(
+        length=total, label="Importing", file=sys.stderr, show_pos=False, show_percent=True, hidden=quiet
+    ) as bar:
+        shown = 0
+
+        def progress(batch: Any) -> None:
+            nonlocal shown
+            bar.update(batch.bytes_done - shown)
+            shown = batch.bytes_done
+
+        try:
+            batch = services.rights_import_files(format=format_, paths=list(files), on_progress=progress)
+        except ApplicationError as exc:
+            _fail(f"{exc.field or 'input'}: {exc.message}")
+        bar.update(total - shown)
+    click.echo(
+        f"created {batch.created}, updated {batch.updated}, unchanged {batch.unchanged}, rejected {batch.rejected}"
+    )
+    for rejection in selectors_imports.import_rejections_first(batch=batch, limit=10):
+        where = f" [{rejection.field}]" if rejection.field else ""
+        click.echo(f"  rejected #{rejection.position} {rejection.identifier}{where}: {rejection.reason}")
+    if batch.rejected > 10:
+        click.echo(f"  … and {batch.rejected - 10} more")
+    if batch.error:
+        click.echo(f"error: {batch.error}", err=True)
+        sys.exit(1)
+    if batch.rejected and batch.rejected == batch.records_seen:
+        sys.exit(1)
 
 
 @main.command("worker", context_settings={"ignore_unknown_options": True})

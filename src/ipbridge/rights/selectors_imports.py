@@ -30,5 +30,5 @@ def access_import_batch(*, actor: Actor, batch_id: int) -> ImportBatch:
 
 
 def import_rejections_first(*, batch: ImportBatch, limit: int = FIRST_REJECTIONS) -> list[ImportRejection]:
-    """The first rejections of a batch the actor was given through ``access_import_batch``."""
-    return list(ImportRejection.objects.filter(batch=batch).order_by("position", "id")[:limit])
+    """The first rejections of a batch (in file order) the actor was given through ``access_import_batch``."""
+    return list(ImportRejection.objects.filter(batch=batch).order_by("id")[:limit])

@@ -206,6 +206,7 @@ def rights_import_files(
 @dataclass
 class _Counts:
     seen: int = 0
+    file_start: int = 0  # records seen before the current file: positions count from each file's start
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -244,6 +245,7 @@ def import_batch_run(
         for path in files:
             if not path.is_file():
                 raise ImportFileError(f"The file {path.name} is no longer there.")
+            counts.file_start = counts.seen
             with path.open("rb") as raw:
                 stream = CountingStream(raw)
                 for chunk in _chunks(parse(cast(BinaryIO, stream))):
@@ -499,7 +501,7 @@ _CHANGES = (
 
 def _chunk_import(batch: ImportBatch, chunk: list[RightRecord | RejectedRecord], counts: _Counts) -> None:
     """Upsert one chunk in one transaction; if it fails, once more record by record."""
-    start = counts.seen
+    start = counts.seen - counts.file_start
     counts.seen += len(chunk)
     cleaned: list[tuple[int, RightRecord]] = []
     for offset, record in enumerate(chunk, start=start + 1):
