@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ipbridge.engine import synthetic
 from ipbridge.rights.importers import PARSERS, CountingStream, ImportFileError, xml
 from ipbridge.rights.importers.common import RecordError, parse_date, right_status
 from ipbridge.rights.records import GoodsRecord, PartyRecord, RejectedRecord, RightRecord
+from ipbridge.rights.st66_writer import write_st66
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -331,3 +333,80 @@ def test_status_codes_map_onto_the_register(code: str, office: str, expected: st
 def test_status_codes_not_understood_are_refused(code: str, office: str) -> None:
     with pytest.raises(RecordError):
         right_status(code, office=office)
+
+
+def test_st66_writer_output_reads_back_field_for_field() -> None:
+    rows = [
+        {
+            "office": "EM",
+            "number": "018000001",
+            "kind": "trademark",
+            "mark": "R&D <ONE>",
+            "owner": "Aurora & Co",
+            "owner_country": "FR",
+            "nice_classes": "3;25",
+            "status": "registered",
+            "filing_date": "2019-01-02",
+            "registration_date": "2019-06-01",
+            "expiry_date": "2029-01-02",
+            "representative_email": "tm@agent.example",
+        },
+        {
+            "office": "CN",
+            "number": "60000002",
+            "kind": "trademark",
+            "mark": "极光",
+            "owner_name": "深圳极光服饰有限公司",
+            "owner_country": "CN",
+            "nice_classes": [25],
+            "status": "filed",
+            "filing_date": "2024-02-29",
+            "registration_date": None,
+            "expiry_date": None,
+            "representative_email": "",
+        },
+    ]
+    out = io.BytesIO()
+
+    assert write_st66(rows, out) == 2
+    first, second = list(PARSERS["st66"](io.BytesIO(out.getvalue())))
+
+    assert first == RightRecord(
+        office="EM",
+        number="018000001",
+        kind="trademark",
+        status="registered",
+        application_number="018000001",
+        registration_number="018000001",
+        mark_feature="word",
+        verbal_element="R&D <ONE>",
+        filing_date=date(2019, 1, 2),
+        registration_date=date(2019, 6, 1),
+        expiry_date=date(2029, 1, 2),
+        owners=(PartyRecord(name="Aurora & Co", country="FR"),),
+        representatives=(PartyRecord(name="agent.example", email="tm@agent.example"),),
+        goods=(
+            GoodsRecord("3", "Goods and services of class 3"),
+            GoodsRecord("25", "Goods and services of class 25"),
+        ),
+    )
+    assert isinstance(second, RightRecord)
+    assert (second.number, second.status, second.registration_number, second.owners) == (
+        "60000002",
+        "filed",
+        "",
+        (PartyRecord(name="深圳极光服饰有限公司", country="CN"),),
+    )
+
+
+def test_a_synthetic_register_written_as_st66_imports_without_rejections() -> None:
+    rows = list(synthetic.records(200, seed=7))
+    out = io.BytesIO()
+    write_st66(rows, out)
+
+    parsed_back = list(PARSERS["st66"](io.BytesIO(out.getvalue())))
+
+    assert all(isinstance(r, RightRecord) for r in parsed_back)
+    assert [(r.number, r.status, r.owners[0].name) for r in parsed_back if isinstance(r, RightRecord)] == [
+        (row["number"], row["status"], row["owner_name"]) for row in rows
+    ]

@@ -70,8 +70,9 @@ def parse(stream: BinaryIO) -> Iterator[RightRecord | RejectedRecord]:
         text.detach()
 
 
-def records_from_rows(rows: Iterable[Mapping[str, str | None]]) -> Iterator[RightRecord | RejectedRecord]:
-    """Records from rows keyed by the documented column names (a CSV file, or a synthetic register)."""
+def records_from_rows(rows: Iterable[Mapping[str, object]]) -> Iterator[RightRecord | RejectedRecord]:
+    """Records from rows keyed by the documented column names (a CSV file, or a synthetic register, whose
+    ``nice_classes`` may be a list and whose owner may be ``owner_name``)."""
     for position, row in enumerate(rows, start=1):
         yield record_from_row(row, position=position)
 
@@ -83,6 +84,8 @@ def _split(value: str) -> list[str]:
 def record_from_row(row: Mapping[str, object], *, position: int) -> RightRecord | RejectedRecord:
     def get(name: str) -> str:
         value = row.get(name)
+        if isinstance(value, list | tuple):
+            return ";".join(str(part) for part in value)
         return "" if value is None else str(value).strip()
 
     office, number = get("office").upper(), get("number")
@@ -106,7 +109,7 @@ def record_from_row(row: Mapping[str, object], *, position: int) -> RightRecord 
             )
             for c in dict.fromkeys(classes)
         )
-        owner = get("owner")
+        owner = get("owner") or get("owner_name")
         representative_email = get("representative_email").lower()
         representative = get("representative")
         owner_country = get("owner_country").upper()
