@@ -7,9 +7,12 @@ A search gathers candidates through channels, one for each resemblance, each com
    up in the ``exact`` and ``deletions`` tables. Two strings at distance 1 always share a string of the
    two neighbourhoods, so this finds every mark within one edit, and all those at two edits that need at
    most one deletion from the mark's side. The other marks two edits away are the mark's key minus one
-   character equal to a string of the query's neighbourhood *plus* one inserted letter; those hashes are
-   computed in one vector operation and looked up in ``deletions`` — but only when the marks found so far
-   do not already fill the answer with scores above what two edits can reach.
+   character equal to a string of the query's neighbourhood *plus* one inserted letter; for short keys
+   those hashes are computed in one vector operation and looked up in ``deletions``; for keys of
+   ``PART_MIN + 2`` letters or more, which would need tens of thousands of such lookups, the ``parts``
+   table gives them instead (every key within two edits shares one of three parts, near its place).
+   Either way, only when the marks found so far do not already fill the answer with scores above what
+   two edits can reach.
 2. **Same sound, same words, containment.** Equal-hash lookups in ``phonetic``, ``orders`` and
    ``runs``, and every substring of the query key of four characters or more in ``exact``. These
    resemblances score by key lengths alone, so a channel's candidates are ranked by vector operations and
@@ -32,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from ipbridge.engine.marks._hashing import (
     MAX_ROWS,
@@ -44,6 +49,7 @@ from ipbridge.engine.marks._hashing import (
 from ipbridge.engine.marks._records import Filters, Mark
 from ipbridge.engine.marks._reference import DEFAULT_CUTOFF
 from ipbridge.engine.marks._scoring import (
+    EDIT_CAP,
     MIN_CONTAINED,
     MIN_PHONETIC,
     Hit,
@@ -59,7 +65,7 @@ from ipbridge.engine.marks._scoring import (
     phonetic_score,
     runs,
 )
-from ipbridge.engine.marks._segment import Segment, build, merge
+from ipbridge.engine.marks._segment import PART_MIN, Segment, build, merge, part_bounds, part_key
 from ipbridge.engine.marks._store import Store
 
 FORMAT = "ipbridge-mark-index/1"
@@ -75,6 +81,18 @@ def _deletions(key: str, depth: int) -> list[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         found |= frontier
     return sorted(w for w in found if w)
+
+
+def _shared_parts(key: str) -> list[str]:
+    """The part keys a mark two edits from ``key`` or closer must share with it (see ``Segment.parts``)."""
+    n = len(key)
+    found = []
+    for length in range(max(PART_MIN, n - 2), n + 3):
+        for number, (start, end) in enumerate(part_bounds(length)):
+            size = end - start
+            for at in range(max(0, start - 2), min(n - size, start + 2) + 1):
+                found.append(part_key(length, number, key[at : at + size]))
+    return found
 
 
 def _reachable_edits(query_key: str, score_cutoff: float) -> int:
@@ -201,23 +219,27 @@ class MarkIndex:
         neighbourhood = _deletions(query.key, reach)
         hashes = hash_strings(neighbourhood)
         rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
-        if query.order:
-            # The same words in another order: the same key length, so the length test below keeps them.
-            order_hash = hash_strings([query.order])
-            rows += [lookup(s.orders, order_hash) for s in segments]
         near = distinct(np.concatenate(rows))
         near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
-        candidates = [store.keep(near, filters)]
+        candidates = [self._nearest(query.key, store.keep(near, filters), reach, limit)]
+        if query.order:
+            order_hash = hash_strings([query.order])
+            candidates += [store.keep(lookup(s.orders, order_hash), filters) for s in segments]
         candidates += self._length_channels(query, score_cutoff, limit, filters)
         scored = self._score(query, distinct(np.concatenate(candidates)), score_cutoff)
         if reach == 2 and max_edits(query.key, "") == 2:
             ceiling = edit_score(2, n, n + 2)
             above = sum(1 for s, *_ in scored.values() if s > ceiling)
             if ceiling >= score_cutoff and above < limit:
-                inserted = insertion_hashes(neighbourhood)
-                extra = distinct(np.concatenate([lookup(s.deletions, inserted) for s in segments]))
+                if n >= PART_MIN + 2:
+                    shared = hash_strings(_shared_parts(query.key))
+                    extra = distinct(np.concatenate([lookup(s.parts, shared) for s in segments]))
+                else:
+                    inserted = insertion_hashes(neighbourhood)
+                    extra = distinct(np.concatenate([lookup(s.deletions, inserted) for s in segments]))
                 extra = extra[np.abs(lengths[extra].astype(np.int64) - n) <= 2]
                 extra = np.setdiff1d(store.keep(extra, filters), np.fromiter(scored, dtype=np.int64))
+                extra = self._nearest(query.key, extra, 2, limit)
                 scored.update(self._score(query, extra, score_cutoff))
         ids = store.columns["ids"]
         best = sorted(scored.items(), key=lambda item: (-item[1][0], int(ids[item[0]])))[:limit]
@@ -225,6 +247,25 @@ class MarkIndex:
             Hit(int(ids[row]), text, score, explain(query, text, words, found))
             for row, (score, text, words, found) in best
         ]
+
+    def _nearest(self, key: str, rows: Rows, edits: int, limit: int) -> Rows:
+        """Of ``rows``, those with the same key and the ``limit`` best by edit score within ``edits`` edits.
+
+        The distances come from RapidFuzz in one call. The edit score depends on the distance and the key
+        lengths alone, so ranking by it here cannot drop a mark that belongs in the answer because of
+        it; a candidate that belongs there for another resemblance is found by that resemblance's channel.
+        """
+        if len(rows) == 0:
+            return rows
+        distances = process.cdist([key], self._store.keys(rows), scorer=Levenshtein.distance, score_cutoff=edits)[0]
+        near = distances <= edits
+        rows, distances = rows[near], distances[near].astype(np.int64)
+        same = distances == 0
+        others, distances = rows[~same], distances[~same]
+        longer = np.maximum(len(key), self._store.columns["key_length"][others].astype(np.int64))
+        scores = np.minimum(EDIT_CAP, 1.0 - distances / longer)
+        ranked = others[np.lexsort((self._store.columns["ids"][others], -scores))]
+        return np.concatenate((rows[same], ranked[:limit]))
 
     def _score(
         self, query: Query, rows: Rows, score_cutoff: float

@@ -7,7 +7,11 @@ lookup is two binary searches and a slice. The tables, for each row's key (its w
 - ``deletions``: the key with any one character deleted (the deletion neighbourhood of radius 1);
 - ``phonetic``: the key's Metaphone code, when it has two symbols or more;
 - ``orders``: the words sorted, for marks of two words or more;
-- ``runs``: every run of one to three consecutive words (not the whole mark) of four characters or more.
+- ``runs``: every run of one to three consecutive words (not the whole mark) of four characters or more;
+- ``parts``: for keys of ``PART_MIN`` letters a-z or more, the key cut into three parts, each tagged with the
+  key's length and the part's number: two keys at most two edits apart always share one part, found in
+  the other key within two characters of where it starts (two edits touch at most two of three parts,
+  and shift the third by at most two).
 - ``ids``/``id_rows``: the callers' ids, sorted, and their rows, to find a mark again to replace or remove it.
 """
 
@@ -24,7 +28,10 @@ import numpy.typing as npt
 from ipbridge.engine.marks._hashing import ROW_MASK, U64, codes, deletion_hashes, hash_strings, pack
 from ipbridge.engine.marks._scoring import MIN_CONTAINED, MIN_PHONETIC, _metaphone, order_key, runs
 
-TABLES = ("exact", "deletions", "phonetic", "orders", "runs")
+TABLES = ("exact", "deletions", "phonetic", "orders", "runs", "parts")
+# Keys this long or longer (in a-z) are also cut into three parts for the ``parts`` table.
+PART_MIN = 8
+_TAG = 0xE000
 # Rows hashed at once when building deletion tables: bounds the temporary code-point matrices.
 CHUNK = 100_000
 
@@ -36,6 +43,7 @@ class Segment:
     phonetic: U64
     orders: U64
     runs: U64
+    parts: U64
     ids: npt.NDArray[np.int64]
     id_rows: npt.NDArray[np.int64]
 
@@ -66,6 +74,27 @@ class Segment:
         return cls(**{f.name: np.load(folder / f"{name}.{f.name}.npy", mmap_mode=mode) for f in fields(cls)})
 
 
+def part_bounds(length: int) -> list[tuple[int, int]]:
+    """Where the three parts of a key of ``length`` characters start and end."""
+    base, longer = divmod(length, 3)
+    bounds, start = [], 0
+    for number in range(3):
+        size = base + (1 if number >= 3 - longer else 0)
+        bounds.append((start, start + size))
+        start += size
+    return bounds
+
+
+def part_key(length: int, number: int, part: str) -> str:
+    """The string hashed for one part: the key length and the part number as private-use characters, then the part."""
+    return f"{chr(_TAG + length)}{chr(_TAG + number)}{part}"
+
+
+def _parts(key: str) -> list[str]:
+    n = len(key)
+    return [part_key(n, number, key[start:end]) for number, (start, end) in enumerate(part_bounds(n))]
+
+
 def _packed(parts: list[tuple[U64, npt.NDArray[np.int64]]]) -> U64:
     if not parts:
         return np.zeros(0, dtype=np.uint64)
@@ -87,7 +116,12 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
         deletions.append((hashes, rows[start + source]))
     phonetic_rows, phonetic_codes = [], []
     order_rows, order_keys, run_rows, run_keys = [], [], [], []
+    part_rows: list[int] = []
+    part_keys: list[str] = []
     for row, key, w in zip(rows.tolist(), keys, words, strict=True):
+        if len(key) >= PART_MIN and key.isascii():
+            part_rows.extend((row, row, row))
+            part_keys.extend(_parts(key))
         code = _metaphone(key)
         if len(code) >= MIN_PHONETIC:
             phonetic_rows.append(row)
@@ -107,6 +141,7 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
         phonetic=_packed([(hash_strings(phonetic_codes), np.array(phonetic_rows, dtype=np.int64))]),
         orders=_packed([(hash_strings(order_keys), np.array(order_rows, dtype=np.int64))]),
         runs=_packed([(hash_strings(run_keys), np.array(run_rows, dtype=np.int64))]),
+        parts=_packed([(hash_strings(part_keys), np.array(part_rows, dtype=np.int64))]),
         ids=id_array[order],
         id_rows=rows[order],
     )

@@ -58,6 +58,18 @@ class _Packed:
         self.offsets = np.concatenate((self.offsets, end + np.cumsum(lengths)))
         self.data = np.concatenate((self.data, np.frombuffer(b"".join(encoded), dtype=np.uint8)))
 
+    def get_many(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The strings of ``rows``, gathered with one vector operation and decoded at once."""
+        starts, ends = self.offsets[rows], self.offsets[rows + 1]
+        sizes = ends - starts
+        total = int(sizes.sum())
+        bounds = np.concatenate(([0], np.cumsum(sizes))).tolist()
+        gathered = self.data[np.arange(total) + np.repeat(starts - bounds[:-1], sizes)].tobytes()
+        if gathered.isascii():
+            text = gathered.decode("ascii")
+            return [text[bounds[i] : bounds[i + 1]] for i in range(len(sizes))]
+        return [gathered[bounds[i] : bounds[i + 1]].decode() for i in range(len(sizes))]
+
     def get(self, row: int) -> str:
         return self.data[self.offsets[row] : self.offsets[row + 1]].tobytes().decode()
 
@@ -110,6 +122,10 @@ class Store:
 
     def text(self, row: int) -> str:
         return self.texts.get(row)
+
+    def keys(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The keys (words joined) of ``rows``."""
+        return [joined.replace(" ", "") for joined in self.words.get_many(rows)]
 
     def mark_words(self, row: int) -> tuple[str, ...]:
         joined = self.words.get(row)
