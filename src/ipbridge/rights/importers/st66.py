@@ -73,6 +73,7 @@ def _identifier(office: str, number: str) -> str:
 
 def record_from_element(element: xml.Element, *, position: int) -> RightRecord | RejectedRecord:
     top = xml.children(element)
+    found = xml.index(element)
 
     def value(*names: str) -> str:
         for name in names:
@@ -94,10 +95,10 @@ def record_from_element(element: xml.Element, *, position: int) -> RightRecord |
             raise RecordError("number", "neither an application nor a registration number")
         status = right_status(
             value("MarkCurrentStatusCode")
-            or xml.text(xml.first(element, "MarkCurrentStatusCode", "MarkCurrentStatusExternalDescriptionText")),
+            or xml.first_in(found, "MarkCurrentStatusCode", "MarkCurrentStatusExternalDescriptionText"),
             office=office,
         )
-        feature = value("MarkFeature") or xml.text(xml.first(element, "MarkFeature", "MarkFeatureCategory"))
+        feature = value("MarkFeature") or xml.first_in(found, "MarkFeature", "MarkFeatureCategory")
         owners, former = owners_of(element)
         return RightRecord(
             office=office,
@@ -107,23 +108,27 @@ def record_from_element(element: xml.Element, *, position: int) -> RightRecord |
             application_number=application_number,
             registration_number=registration_number,
             mark_feature=mark_feature(feature),
-            verbal_element=xml.text(xml.first(element, "MarkVerbalElementText")),
-            transliteration=xml.text(xml.first(element, "MarkTransliteration", "MarkVerbalElementTransliteration")),
-            images=_images(element),
+            verbal_element=xml.first_in(found, "MarkVerbalElementText"),
+            transliteration=xml.first_in(found, "MarkTransliteration", "MarkVerbalElementTransliteration"),
+            images=_images(found),
             filing_date=parse_date(value("ApplicationDate", "FilingDate"), field="filing_date"),
             registration_date=parse_date(value("RegistrationDate"), field="registration_date"),
             expiry_date=parse_date(value("ExpiryDate"), field="expiry_date"),
-            territories=territories_of(element),
+            territories=territories_of(element, found),
             owners=owners,
             former_owners=former,
-            representatives=parties_of(element, "Representative", "NationalRepresentative"),
-            correspondents=parties_of(element, "CorrespondenceAddress", "Correspondent", "NationalCorrespondent"),
-            goods=_goods(element),
+            representatives=_parties_found(found, "Representative", "NationalRepresentative"),
+            correspondents=_parties_found(found, "CorrespondenceAddress", "Correspondent", "NationalCorrespondent"),
+            goods=_goods(found),
         )
     except RecordError as exc:
         return RejectedRecord(
             position=position, identifier=_identifier(office, number), reason=exc.reason, field=exc.field
         )
+
+
+def _parties_found(found: dict[str, list[xml.Element]], *names: str) -> tuple[PartyRecord, ...]:
+    return _unique(p for p in (party(e) for name in names for e in found.get(name, ())) if p.name)
 
 
 def parties_of(element: xml.Element, *names: str) -> tuple[PartyRecord, ...]:
@@ -144,17 +149,15 @@ def preferred_text(elements: list[xml.Element]) -> str:
     return chosen
 
 
-def _goods(element: xml.Element) -> tuple[GoodsRecord, ...]:
+def _goods(found: dict[str, list[xml.Element]]) -> tuple[GoodsRecord, ...]:
     by_class: dict[str, list[str]] = {}
-    for description in element.iter("{*}ClassDescription"):
-        number = nice_class(xml.text(xml.first(description, "ClassNumber")))
-        texts = [
-            found
-            for name in ("GoodsServicesDescription", "GoodsServicesDescriptionText")
-            for found in description.iter(f"{{*}}{name}")
-        ]
+    for description in found.get("ClassDescription", ()):
+        inside = xml.children(description)
+        number = nice_class(xml.first_in(inside, "ClassNumber"))
         descriptions = by_class.setdefault(number, [])
-        text = preferred_text(texts)
+        text = preferred_text(
+            [*inside.get("GoodsServicesDescription", ()), *inside.get("GoodsServicesDescriptionText", ())]
+        )
         if text and text not in descriptions:
             descriptions.append(text)
     return tuple(
@@ -163,72 +166,80 @@ def _goods(element: xml.Element) -> tuple[GoodsRecord, ...]:
     )
 
 
-def _images(element: xml.Element) -> tuple[str, ...]:
+def _images(found: dict[str, list[xml.Element]]) -> tuple[str, ...]:
     names: list[str] = []
-    for image in element.iter("{*}MarkImage"):
-        found = xml.first(image, "MarkImageFilename", "FileName", "MarkImageURI", "MarkImageFileName")
-        if found is not None and (name := xml.text(found)) not in names:
+    for image in found.get("MarkImage", ()):
+        name = xml.first_in(xml.index(image), "MarkImageFilename", "FileName", "MarkImageURI", "MarkImageFileName")
+        if name and name not in names:
             names.append(name)
     return tuple(names)
 
 
-def territories_of(element: xml.Element) -> tuple[str, ...]:
+def territories_of(element: xml.Element, found: dict[str, list[xml.Element]] | None = None) -> tuple[str, ...]:
+    found = xml.index(element) if found is None else found
     codes: list[str] = []
-    for designated in element.iter("{*}DesignatedCountry"):
-        found = xml.first(designated, "DesignatedCountryCode", "CountryCode", "DesignatedOfficeCode")
-        code = xml.text(found if found is not None else designated).upper()
+    for designated in found.get("DesignatedCountry", ()):
+        inside = xml.index(designated)
+        code = (
+            xml.first_in(inside, "DesignatedCountryCode", "CountryCode", "DesignatedOfficeCode") or xml.text(designated)
+        ).upper()
         if _COUNTRY.fullmatch(code) and code not in codes:
             codes.append(code)
-    for found in element.iter("{*}DesignatedCountryCode"):
-        code = xml.text(found).upper()
+    for designated_code in found.get("DesignatedCountryCode", ()):
+        code = xml.text(designated_code).upper()
         if _COUNTRY.fullmatch(code) and code not in codes:
             codes.append(code)
     return tuple(codes)
 
 
-def _joined(element: xml.Element, names: tuple[str, ...], separator: str) -> str:
-    parts = [content for name in names for found in element.iter(f"{{*}}{name}") if (content := xml.text(found))]
-    return separator.join(parts)
+def _joined(found: dict[str, list[xml.Element]], names: tuple[str, ...], separator: str) -> str:
+    return separator.join(
+        content for name in names for element in found.get(name, ()) if (content := xml.text(element))
+    )
+
+
+_ORGANISATION_NAMES = ("OrganizationName", "EntityName", "OrganizationStandardName")
+_PERSON_NAMES = ("FirstName", "MiddleName", "LastName", "SecondLastName")
+_OTHER_NAMES = ("PersonFullName", "Name", "PartyName")
+_ADDRESS_PARTS = (
+    "AddressStreet",
+    "AddressLineText",
+    "AddressBuilding",
+    "AddressCity",
+    "CityName",
+    "AddressState",
+    "GeographicRegionName",
+    "AddressPostcode",
+    "PostalCode",
+)
+_COUNTRY_CODES = (
+    "AddressCountryCode",
+    "CountryCode",
+    "ApplicantNationalityCode",
+    "HolderNationalityCode",
+    "NationalityCode",
+    "IncorporationCountryCode",
+)
+_EMAILS = ("Email", "EmailAddressText", "ElectronicMail")
 
 
 def party(element: xml.Element) -> PartyRecord:
     """A party from its ST.66 address book (or ST.96 contact): name, address, country, e-mail."""
-    name = _joined(element, ("OrganizationName", "EntityName", "OrganizationStandardName"), " ")
-    if not name:
-        name = _joined(element, ("FreeFormatNameLine",), " ")
-    if not name:
-        name = _joined(element, ("FirstName", "MiddleName", "LastName", "SecondLastName"), " ")
-    if not name:
-        name = _joined(element, ("PersonFullName", "Name", "PartyName"), " ")
-    address = _joined(element, ("FreeFormatAddressLine",), ", ") or _joined(
-        element,
-        (
-            "AddressStreet",
-            "AddressLineText",
-            "AddressBuilding",
-            "AddressCity",
-            "CityName",
-            "AddressState",
-            "GeographicRegionName",
-            "AddressPostcode",
-            "PostalCode",
-        ),
-        ", ",
+    found = xml.index(element)
+    name = (
+        _joined(found, _ORGANISATION_NAMES, " ")
+        or _joined(found, ("FreeFormatNameLine",), " ")
+        or _joined(found, _PERSON_NAMES, " ")
+        or _joined(found, _OTHER_NAMES, " ")
     )
+    address = _joined(found, ("FreeFormatAddressLine",), ", ") or _joined(found, _ADDRESS_PARTS, ", ")
     country = ""
-    for candidate in (
-        "AddressCountryCode",
-        "CountryCode",
-        "ApplicantNationalityCode",
-        "HolderNationalityCode",
-        "NationalityCode",
-        "IncorporationCountryCode",
-    ):
-        code = xml.text(xml.first(element, candidate)).upper()
+    for candidate in _COUNTRY_CODES:
+        code = xml.first_in(found, candidate).upper()
         if _COUNTRY.fullmatch(code):
             country = code
             break
-    email = xml.text(xml.first(element, "Email", "EmailAddressText", "ElectronicMail")).lower()
+    email = xml.first_in(found, *_EMAILS).lower()
     return PartyRecord(
         name=name[:500], address=address, country=country, email=email if _EMAIL.fullmatch(email) else ""
     )

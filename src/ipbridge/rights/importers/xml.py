@@ -17,7 +17,7 @@ from lxml import etree
 
 from ipbridge.rights.importers.common import ImportFileError
 
-__all__ = ["children", "first", "iter_records", "local", "text", "texts"]
+__all__ = ["children", "first", "first_in", "index", "iter_records", "local", "text", "texts"]
 
 Element = Any  # lxml's _Element; the parsers only read it
 
@@ -125,6 +125,38 @@ def text(element: Element | None) -> str:
     if own is not None and len(element) == 0:
         return " ".join(own.split())
     return " ".join(" ".join(element.itertext()).split())
+
+
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def index(element: Element) -> dict[str, list[Element]]:
+    """Every element of a subtree (itself included) by local name, in document order: one pass, then lookups
+    are dictionary reads rather than tree walks."""
+    found: dict[str, list[Element]] = {}
+    names = _LOCAL_NAMES
+    for descendant in element.iter():
+        tag = descendant.tag
+        if tag.__class__ is not str:
+            continue
+        name = names.get(tag)
+        if name is None:
+            name = names[tag] = tag.rpartition("}")[2]
+        bucket = found.get(name)
+        if bucket is None:
+            found[name] = [descendant]
+        else:
+            bucket.append(descendant)
+    return found
+
+
+def first_in(found: dict[str, list[Element]], *names: str) -> str:
+    """The first non-empty text among elements of an ``index`` with these local names (name order first)."""
+    for name in names:
+        for element in found.get(name, ()):
+            if content := text(element):
+                return content
+    return ""
 
 
 def children(element: Element) -> dict[str, list[Element]]:
