@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ipbridge.accounts import services
 from ipbridge.accounts.models import Membership, Organisation, Role, User
+from ipbridge.rights.demo import demo_register_load
 
 DEMO_PASSWORD = "ipbridge-demo-2026"  # noqa: S105 — documented demo credential, refused outside demo mode
 
@@ -172,11 +173,17 @@ def _ensure_person(email: str, full_name: str) -> User:
     return user
 
 
-@transaction.atomic
 def demo_load() -> int:
     """Build the demo world; returns how many people it has."""
     if not settings.IPBRIDGE_DEMO:
         raise RuntimeError("The demo loads only when IPBRIDGE_DEMO is on; never on a production instance.")
+    count = _organisations_load()
+    demo_register_load()
+    return count
+
+
+@transaction.atomic
+def _organisations_load() -> int:
     count = 0
     for spec in WORLD:
         organisation = _ensure_organisation(spec)

@@ -4,9 +4,11 @@ from django_otp.admin import OTPAdminSite
 
 from ipbridge.accounts.api import router as accounts_router
 from ipbridge.core.api import api
+from ipbridge.rights.api import router as rights_router
 from ipbridge.web.views import healthz
 
 api.add_router("/", accounts_router)
+api.add_router("/", rights_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 
@@ -15,5 +17,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("ipbridge.accounts.urls")),
+    path("", include("ipbridge.rights.urls")),
     path("", include("ipbridge.web.urls")),
 ]

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ipbridge.rights.models import RightStatus
+
 
 class VerifyForm(forms.Form):
     office = forms.CharField(
@@ -21,4 +23,4 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Mark"), max_length=200)
     office = forms.CharField(label=_("Office"), max_length=3, required=False)
     nice_class = forms.IntegerField(label=_("Nice class"), min_value=1, max_value=45, required=False)
-    status = forms.CharField(label=_("Status"), max_length=16, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *RightStatus.choices])

@@ -133,7 +133,8 @@ class Right(models.Model):
     territories = models.JSONField(_("designated territories"), default=list, blank=True)
     source_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    # Indexed: the search index asks for the rights changed since it last looked.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints: ClassVar = [

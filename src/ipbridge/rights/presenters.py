@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ipbridge.rights.models import PartyRole, Right
+from ipbridge.rights.selectors import SearchResult
 
 
 def right_public(right: Right) -> dict[str, Any]:
@@ -36,3 +39,36 @@ def right_public(right: Right) -> dict[str, Any]:
             for g in right.goods.all()
         ],
     }
+
+
+def search_result_public(result: SearchResult) -> dict[str, Any]:
+    right = result.right
+    return {
+        "id": right.pk,
+        "office": right.office,
+        "number": right.number,
+        "mark": right.verbal_element or right.title,
+        "owners": [p.name for p in right.parties.all() if p.role == PartyRole.OWNER],
+        "nice_classes": sorted(int(g.class_number) for g in right.goods.all() if g.class_number.isdigit()),
+        "status": right.status,
+        "score": round(result.score, 4),
+        "reasons": [{"code": r.code, "detail": r.detail} for r in result.reasons],
+    }
+
+
+REASON_LABELS = {
+    "exact": _("Identical"),
+    "normalised": _("Same once case and accents are ignored"),
+    "spacing": _("Same but for spaces or punctuation"),
+    "leetspeak": _("Digits or symbols for letters"),
+    "homoglyph": _("Look-alike letters"),
+    "pinyin": _("Same pinyin"),
+    "edit_distance": _("Few letters differ"),
+    "phonetic": _("Sounds alike"),
+    "word_order": _("Same words, other order"),
+    "contained": _("Contained in a longer name"),
+}
+
+
+def reason_label(code: str) -> str:
+    return str(REASON_LABELS.get(code, code))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 
 from ninja import Schema
 from pydantic import Field
@@ -14,7 +14,7 @@ class VerifyIn(Schema):
     nice_class: int | None = Field(default=None, description="Nice class 1–45 of the goods concerned")
     goods: str = Field(default="", max_length=1000, description="The goods in free text, mapped to Nice classes")
     territory: str = Field(default="", max_length=2, description="ISO 3166 country code where the right is used")
-    date: date | None = Field(default=None, description="The date the right must be in force on (default today)")
+    date: dt.date | None = Field(default=None, description="The date the right must be in force on (default today)")
 
 
 class CheckOut(Schema):
@@ -45,9 +45,9 @@ class RightOut(Schema):
     mark: str
     transliteration: str
     status: str
-    filing_date: date | None
-    registration_date: date | None
-    expiry_date: date | None
+    filing_date: dt.date | None
+    registration_date: dt.date | None
+    expiry_date: dt.date | None
     territories: list[str]
     owners: list[PartyOut]
     former_owners: list[PartyOut]
@@ -66,3 +66,27 @@ class ChangeOut(Schema):
     old_value: object
     new_value: object
     changed_at: str
+
+
+class ReasonOut(Schema):
+    code: str = Field(
+        description="exact, normalised, edit_distance, phonetic, pinyin, homoglyph, leetspeak, "
+        "spacing, word_order, contained …"
+    )
+    detail: str
+
+
+class SearchResultOut(Schema):
+    id: int
+    office: str
+    number: str
+    mark: str
+    owners: list[str]
+    nice_classes: list[int]
+    status: str
+    score: float = Field(description="Similarity in [0, 1]")
+    reasons: list[ReasonOut]
+
+
+class SearchOut(Schema):
+    results: list[SearchResultOut]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from datetime import date
 
-from ipbridge.core.errors import NotFound
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from ipbridge.core.errors import NotFound, ValidationFailed
+from ipbridge.engine.marks import Reason
 from ipbridge.engine.names import same_organisation
-from ipbridge.rights.models import IN_FORCE_STATUSES, PartyRole, Right, RightChange, RightParty
+from ipbridge.rights.index import register_index
+from ipbridge.rights.models import IN_FORCE_STATUSES, PartyRole, Right, RightChange, RightParty, RightStatus
 from ipbridge.rights.verification import Claim, Verification, verify
 
 
@@ -67,3 +73,48 @@ def right_verify(*, claim: Claim) -> Verification:
 
 def right_history(*, right: Right) -> QuerySet[RightChange]:
     return RightChange.objects.filter(right=right).order_by("-changed_at", "-id")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    right: Right
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def rights_search(
+    *,
+    q: str,
+    office: str = "",
+    nice_class: int | None = None,
+    status: str = "",
+    owner: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 20,
+) -> list[SearchResult]:
+    """Marks similar to ``q``, best first, with why each resembles it (public register data)."""
+    if not q.strip():
+        raise ValidationFailed("required", _("Enter a mark to search for."), field="q")
+    if not 1 <= limit <= 100:
+        raise ValidationFailed("out_of_range", _("The limit runs from 1 to 100."), field="limit")
+    if status and status not in RightStatus.values:
+        raise ValidationFailed(
+            "invalid_choice",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(RightStatus.values)},
+            field="status",
+        )
+    if nice_class is not None and not 1 <= nice_class <= 45:
+        raise ValidationFailed("invalid_class", _("Nice classes run from 1 to 45."), field="nice_class")
+    hits = register_index().search(
+        q,
+        limit=limit,
+        office=office.strip().upper() or None,
+        nice_class=nice_class,
+        status=status or None,
+        owner=owner.strip() or None,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    rights = rights_with_details().in_bulk([hit.id for hit in hits])
+    return [SearchResult(rights[hit.id], hit.score, hit.reasons) for hit in hits if hit.id in rights]

@@ -21,6 +21,7 @@ class NavItem:
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
     NavItem(_("Organisations"), "accounts:organisations", operator_only=True),
+    NavItem(_("Register imports"), "rights:imports", operator_only=True),
     NavItem(_("Members"), "accounts:members", scope="accounts:read"),
     NavItem(_("API keys"), "accounts:api_keys", scope="accounts:read"),
     NavItem(_("Audit log"), "accounts:audit_log", scope="audit:read"),
