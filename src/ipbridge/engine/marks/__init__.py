@@ -14,6 +14,17 @@ The scoring, the reasons and the scores each resemblance gives are described in 
 from ipbridge.engine.marks._index import MarkIndex
 from ipbridge.engine.marks._records import Filters, Mark
 from ipbridge.engine.marks._reference import DEFAULT_CUTOFF, ReferenceMatcher
-from ipbridge.engine.marks._scoring import REASON_CODES, Hit, Reason
+from ipbridge.engine.marks._scoring import MARK_INSIDE, QUERY_INSIDE, REASON_CODES, Hit, Reason
 
-__all__ = ["DEFAULT_CUTOFF", "REASON_CODES", "Filters", "Hit", "Mark", "MarkIndex", "Reason", "ReferenceMatcher"]
+__all__ = [
+    "DEFAULT_CUTOFF",
+    "MARK_INSIDE",
+    "QUERY_INSIDE",
+    "REASON_CODES",
+    "Filters",
+    "Hit",
+    "Mark",
+    "MarkIndex",
+    "Reason",
+    "ReferenceMatcher",
+]

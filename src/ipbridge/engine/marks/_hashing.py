@@ -43,7 +43,9 @@ POWERS = _powers(256)
 
 def codes(strings: Sequence[str], width: int | None = None) -> tuple[U64, npt.NDArray[np.int64]]:
     """The strings as a matrix of ``code point + 1`` (0 pads), one row each, and their lengths."""
-    array = np.array(strings, dtype=f"<U{max(1, width or max((len(s) for s in strings), default=1))}")
+    array = np.array(strings, dtype=f"<U{width}") if width else np.array(strings, dtype=np.str_)
+    if array.dtype.itemsize == 0:
+        array = array.astype("<U1")
     points = array.view(np.uint32).reshape(len(strings), -1).astype(np.uint64)
     lengths = np.count_nonzero(points, axis=1).astype(np.int64)
     points[points > 0] += np.uint64(1)
@@ -57,12 +59,14 @@ def prefix_hashes(points: U64) -> U64:
     ``P[:, j]`` with ``j <= length``.
     """
     rows, width = points.shape
-    prefixes = np.zeros((rows, width + 1), dtype=np.uint64)
+    # Built column by column in a transposed array, so that each step reads and writes contiguous memory.
+    columns = np.ascontiguousarray(points.T)
+    prefixes = np.zeros((width + 1, rows), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(width):
-            np.multiply(prefixes[:, j], BASE, out=prefixes[:, j + 1])
-            prefixes[:, j + 1] += points[:, j]
-    return prefixes
+            np.multiply(prefixes[j], BASE, out=prefixes[j + 1])
+            prefixes[j + 1] += columns[j]
+    return prefixes.T
 
 
 def finalise(values: U64) -> U64:
@@ -83,7 +87,12 @@ def hash_strings(strings: Sequence[str]) -> U64:
     return finalise(prefix_hashes(points)[np.arange(len(strings)), lengths])
 
 
-def deletion_hashes(points: U64, lengths: npt.NDArray[np.int64]) -> tuple[U64, npt.NDArray[np.int64]]:
+def whole_hashes(prefixes: U64, lengths: npt.NDArray[np.int64]) -> U64:
+    """The finalised hash of each row, from its prefix hashes."""
+    return finalise(prefixes[np.arange(len(lengths)), lengths])
+
+
+def deletion_hashes(points: U64, lengths: npt.NDArray[np.int64], prefixes: U64) -> tuple[U64, npt.NDArray[np.int64]]:
     """The finalised hashes of every string with one character deleted, and the row each comes from.
 
     Deleting either of two equal neighbours gives the same string; only the first is kept.
@@ -91,7 +100,6 @@ def deletion_hashes(points: U64, lengths: npt.NDArray[np.int64]) -> tuple[U64, n
     rows, width = points.shape
     if rows == 0 or width == 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    prefixes = prefix_hashes(points)
     whole = prefixes[np.arange(rows), lengths][:, None]
     positions = np.arange(width)[None, :]
     valid = positions < lengths[:, None]
@@ -102,6 +110,23 @@ def deletion_hashes(points: U64, lengths: npt.NDArray[np.int64]) -> tuple[U64, n
         hashes = whole + (prefixes[:, :-1] - prefixes[:, 1:]) * POWERS[exponent]
     source = np.broadcast_to(np.arange(rows)[:, None], (rows, width))
     return finalise(hashes[valid]), source[valid]
+
+
+def tagged_substring_hashes(
+    prefixes: U64, lengths: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], tag: U64
+) -> U64:
+    """The finalised hash of ``tag`` characters (one row of code points + 1 each) followed by ``s[start:end]``.
+
+    Equal to ``hash_strings`` of the same strings, computed from each row's prefix hashes.
+    """
+    rows = np.arange(len(lengths))
+    size = ends - starts
+    with np.errstate(over="ignore"):
+        inner = prefixes[rows, ends] - prefixes[rows, starts] * POWERS[size]
+        head = np.zeros(len(lengths), dtype=np.uint64)
+        for column in range(tag.shape[1]):
+            head = head * BASE + tag[:, column]
+        return finalise(head * POWERS[size] + inner)
 
 
 def insertion_hashes(strings: Sequence[str], alphabet: U64 = LATIN) -> U64:

@@ -134,33 +134,34 @@ class MarkIndex:
     def add(self, marks: Iterable[Mark]) -> None:
         """Add marks, replacing any already indexed under the same id; the rest of the index is kept.
 
-        The new marks form a segment of their own; segments of similar sizes are then merged, so that a
-        search looks at a few segments and each mark is re-sorted a logarithmic number of times.
+        Marks are read in batches, each turned into sorted tables at once, so that no Python object per
+        mark outlives its batch; the batches then form one new segment. Segments of similar sizes are
+        merged, so that a search looks at a few segments and each mark is re-sorted a logarithmic number
+        of times over the life of the index.
         """
         with self._lock:
             start = len(self._store)
-            ids: list[int] = []
-            words: list[tuple[str, ...]] = []
+            batches: list[Segment] = []
             iterator: Iterator[Mark] = iter(marks)
             while batch := list(islice(iterator, BATCH)):
-                batch_words = [mark_words(mark.text) for mark in batch]
                 if len(self._store) + len(batch) > MAX_ROWS:
                     raise OverflowError(f"an index holds at most {MAX_ROWS} rows")
-                self._store.append(batch, batch_words)
-                ids.extend(mark.id for mark in batch)
-                words.extend(batch_words)
-            if not ids:
+                words = [mark_words(mark.text) for mark in batch]
+                batches.append(build(len(self._store), [mark.id for mark in batch], words))
+                self._store.append(batch, words)
+            if not batches:
                 return
-            id_array = np.array(ids, dtype=np.int64)
-            self._forget(distinct(id_array))
-            new = build(start, ids, words)
-            del words
+            alive = self._store.columns["alive"]
+            ids = np.concatenate([b.ids[np.argsort(b.id_rows)] for b in batches])
             # A mark listed twice in one call: the last one wins.
-            last = len(id_array) - 1 - np.unique(id_array[::-1], return_index=True)[1]
-            dead = np.ones(len(id_array), dtype=bool)
+            last = len(ids) - 1 - np.unique(ids[::-1], return_index=True)[1]
+            dead = np.ones(len(ids), dtype=bool)
             dead[last] = False
-            self._store.columns["alive"][start + np.flatnonzero(dead)] = False
-            self._live += len(last)
+            alive[start + np.flatnonzero(dead)] = False
+            new = batches[0] if len(batches) == 1 and not dead.any() else merge(batches, alive)
+            alive_ids = distinct(ids)
+            self._forget(alive_ids)
+            self._live += len(alive_ids)
             self._max_key = max(self._max_key, int(self._store.columns["key_length"].max(initial=0)))
             self._segments = self._merged((*self._segments, new))
 

@@ -25,7 +25,17 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ipbridge.engine.marks._hashing import ROW_MASK, U64, codes, deletion_hashes, hash_strings, pack
+from ipbridge.engine.marks._hashing import (
+    ROW_MASK,
+    U64,
+    codes,
+    deletion_hashes,
+    hash_strings,
+    pack,
+    prefix_hashes,
+    tagged_substring_hashes,
+    whole_hashes,
+)
 from ipbridge.engine.marks._scoring import MIN_CONTAINED, MIN_PHONETIC, _metaphone, order_key, runs
 
 TABLES = ("exact", "deletions", "phonetic", "orders", "runs", "parts")
@@ -90,11 +100,6 @@ def part_key(length: int, number: int, part: str) -> str:
     return f"{chr(_TAG + length)}{chr(_TAG + number)}{part}"
 
 
-def _parts(key: str) -> list[str]:
-    n = len(key)
-    return [part_key(n, number, key[start:end]) for number, (start, end) in enumerate(part_bounds(n))]
-
-
 def _packed(parts: list[tuple[U64, npt.NDArray[np.int64]]]) -> U64:
     if not parts:
         return np.zeros(0, dtype=np.uint64)
@@ -103,25 +108,44 @@ def _packed(parts: list[tuple[U64, npt.NDArray[np.int64]]]) -> U64:
     return table
 
 
+def _part_hashes(
+    prefixes: U64, lengths: npt.NDArray[np.int64], latin: npt.NDArray[np.bool_]
+) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The hashes of the ``part_key`` strings of the rows with ``PART_MIN`` letters a-z or more, and their rows."""
+    chosen = np.flatnonzero(latin & (lengths >= PART_MIN))
+    n = lengths[chosen]
+    base, longer = n // 3, n % 3
+    hashes, rows = [], []
+    start = np.zeros(len(chosen), dtype=np.int64)
+    for number in range(3):
+        size = base + (number >= 3 - longer)
+        tag = np.stack((n + (_TAG + 1), np.full(len(chosen), _TAG + number + 1)), axis=1).astype(np.uint64)
+        hashes.append(tagged_substring_hashes(prefixes[chosen], n, start, start + size, tag))
+        rows.append(chosen)
+        start = start + size
+    return np.concatenate(hashes), np.concatenate(rows)
+
+
 def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) -> Segment:
     """The segment of rows ``first_row ...``, for marks with these ids and words."""
     rows = np.arange(first_row, first_row + len(words), dtype=np.int64)
     keys = ["".join(w) for w in words]
-    has_key = np.array([bool(k) for k in keys], dtype=bool)
-    exact = [(hash_strings(keys), rows)]
-    deletions = []
+    exact, deletions, parts = [], [], []
     for start in range(0, len(keys), CHUNK):
-        points, lengths = codes(keys[start : start + CHUNK])
-        hashes, source = deletion_hashes(points, lengths)
-        deletions.append((hashes, rows[start + source]))
+        chunk = keys[start : start + CHUNK]
+        points, lengths = codes(chunk)
+        prefixes = prefix_hashes(points)
+        chunk_rows = rows[start : start + len(chunk)]
+        has_key = lengths > 0
+        exact.append((whole_hashes(prefixes, lengths)[has_key], chunk_rows[has_key]))
+        hashes, source = deletion_hashes(points, lengths, prefixes)
+        deletions.append((hashes, chunk_rows[source]))
+        latin = np.fromiter((k.isascii() for k in chunk), dtype=bool, count=len(chunk))
+        hashes, source = _part_hashes(prefixes, lengths, latin)
+        parts.append((hashes, chunk_rows[source]))
     phonetic_rows, phonetic_codes = [], []
     order_rows, order_keys, run_rows, run_keys = [], [], [], []
-    part_rows: list[int] = []
-    part_keys: list[str] = []
     for row, key, w in zip(rows.tolist(), keys, words, strict=True):
-        if len(key) >= PART_MIN and key.isascii():
-            part_rows.extend((row, row, row))
-            part_keys.extend(_parts(key))
         code = _metaphone(key)
         if len(code) >= MIN_PHONETIC:
             phonetic_rows.append(row)
@@ -136,12 +160,12 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
     id_array = np.array(ids, dtype=np.int64)
     order = np.argsort(id_array, kind="stable")
     return Segment(
-        exact=_packed([(h[has_key], r[has_key]) for h, r in exact]),
+        exact=_packed(exact),
         deletions=_packed(deletions),
         phonetic=_packed([(hash_strings(phonetic_codes), np.array(phonetic_rows, dtype=np.int64))]),
         orders=_packed([(hash_strings(order_keys), np.array(order_rows, dtype=np.int64))]),
         runs=_packed([(hash_strings(run_keys), np.array(run_rows, dtype=np.int64))]),
-        parts=_packed([(hash_strings(part_keys), np.array(part_rows, dtype=np.int64))]),
+        parts=_packed(parts),
         ids=id_array[order],
         id_rows=rows[order],
     )
@@ -156,7 +180,8 @@ def merge(segments: Sequence[Segment], alive: npt.NDArray[np.bool_]) -> Segment:
     tables = {}
     for name in TABLES:
         table = np.concatenate([live(getattr(s, name)) for s in segments])
-        table.sort()
+        # Timsort: the parts are sorted runs already.
+        table.sort(kind="stable")
         tables[name] = table
     ids = np.concatenate([s.ids for s in segments])
     id_rows = np.concatenate([s.id_rows for s in segments])

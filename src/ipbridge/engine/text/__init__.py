@@ -23,7 +23,7 @@ import opencc
 import pypinyin
 from pypinyin.constants import PHRASES_DICT
 
-from ipbridge.engine.text._fold import ACCENTS, HAN, HOMOGLYPHS, LEETSPEAK, NOT_WORD, SPACES
+from ipbridge.engine.text._fold import ACCENTS, HAN, HOMOGLYPHS, HOMOGLYPHS_SMALL, LEETSPEAK, NOT_WORD, SPACES
 
 __all__ = [
     "fold_homoglyphs",
@@ -89,7 +89,7 @@ def normalise(text: str, *, homoglyphs: bool = True) -> str:
         text = fold_homoglyphs(text)
     text = ACCENTS.sub("", unicodedata.normalize("NFD", text.casefold()))
     if homoglyphs:
-        text = fold_homoglyphs(text)
+        text = text.translate(HOMOGLYPHS_SMALL)
     text = to_simplified(unicodedata.normalize("NFC", text))
     return SPACES.sub(" ", text).strip()
 
@@ -105,7 +105,10 @@ def skeleton(text: str, *, homoglyphs: bool = True) -> str:
 
 def tokens(text: str, *, homoglyphs: bool = True) -> list[str]:
     """The words of the text, each as its skeleton, in order; words are separated by anything but letters and digits."""
-    return [word for word in NOT_WORD.split(fold_leetspeak(normalise(text, homoglyphs=homoglyphs))) if word]
+    # Space collapsing, the only step of normalise that changes ASCII text beyond lower(), cannot change
+    # the words, so ASCII text skips it.
+    folded = text.lower() if text.isascii() else normalise(text, homoglyphs=homoglyphs)
+    return [word for word in NOT_WORD.split(fold_leetspeak(folded)) if word]
 
 
 @lru_cache(maxsize=65536)

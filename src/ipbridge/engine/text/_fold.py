@@ -19,6 +19,8 @@ def _load_homoglyphs() -> dict[int, str]:
 
 # A str.translate table: one C-level pass per string, whatever its length.
 HOMOGLYPHS: dict[int, str] = _load_homoglyphs()
+# The same, to small letters: used after case folding, which must stay the last word on case.
+HOMOGLYPHS_SMALL: dict[int, str] = {code: letter.lower() for code, letter in HOMOGLYPHS.items()}
 
 # Digits and symbols that stand in for letters in "leetspeak" spellings (N1KE, AD1DA$, L0GO).
 # Every ASCII digit is folded, so that a skeleton never mixes a digit and the letter it imitates;
