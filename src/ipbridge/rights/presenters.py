@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from ipbridge.engine.marks import MARK_INSIDE, QUERY_INSIDE, Reason
 from ipbridge.rights.models import PartyRole, Right
 from ipbridge.rights.selectors import SearchResult
 
@@ -72,3 +75,21 @@ REASON_LABELS = {
 
 def reason_label(code: str) -> str:
     return str(REASON_LABELS.get(code, code))
+
+
+_EDITS = re.compile(r"^(\d+) edits?$")
+
+
+def reason_detail(reason: Reason) -> str:
+    """The engine's detail (English, for machines) in the reader's language."""
+    detail = reason.detail
+    if detail == QUERY_INSIDE:
+        return str(_("your search is part of this mark"))
+    if detail == MARK_INSIDE:
+        return str(_("this mark is part of your search"))
+    if edits := _EDITS.match(detail):
+        count = int(edits.group(1))
+        return ngettext("%(n)d letter differs", "%(n)d letters differ", count) % {"n": count}
+    if detail.startswith("sounds like "):
+        return str(_("sounds like “%(key)s”") % {"key": detail.removeprefix("sounds like ")})
+    return detail

@@ -9,7 +9,7 @@ from ipbridge.accounts.forms import add_application_error
 from ipbridge.core.errors import ApplicationError
 from ipbridge.rights import selectors
 from ipbridge.rights.forms import SearchForm, VerifyForm
-from ipbridge.rights.presenters import reason_label
+from ipbridge.rights.presenters import reason_detail, reason_label
 from ipbridge.rights.verification import claim_build
 
 
@@ -58,6 +58,7 @@ def search(request: HttpRequest) -> HttpResponse:
     rows = None
     if results is not None:
         rows = [
-            {"result": r, "reasons": [(reason_label(x.code), x.detail, x.code) for x in r.reasons]} for r in results
+            {"result": r, "reasons": [(reason_label(x.code), reason_detail(x), x.code) for x in r.reasons]}
+            for r in results
         ]
     return render(request, "rights/search.html", {"form": form, "results": rows})
