@@ -22,6 +22,14 @@ def _english_unless_asked() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_search_index() -> None:
+    """Each test has its own database, so each starts from an empty register search index."""
+    from ipbridge.rights.index import index_reset
+
+    index_reset()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit and lockout counters start from zero in every test."""
     from django.core.cache import cache
