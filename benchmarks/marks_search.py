@@ -26,6 +26,8 @@ import os
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -204,6 +206,11 @@ def run(size: int, query_count: int, truth_count: int, dsn: str) -> None:
         f"loaded (memory-mapped) in {time.perf_counter() - started:.2f} s",
         flush=True,
     )
+    # What a web process pays: a fresh interpreter reading the saved index into memory (no mapping).
+    loaded = subprocess.run(  # noqa: S603 - this very script, with a path it made
+        [sys.executable, __file__, "--measure-load", str(saved)], capture_output=True, text=True, check=True
+    )
+    print(f"index: {loaded.stdout.strip()}", flush=True)
 
     query_rng = random.Random(SEED)
     query_rng.shuffle(sources)
@@ -239,13 +246,29 @@ def run(size: int, query_count: int, truth_count: int, dsn: str) -> None:
         print(postgres_note)
 
 
+def measure_load(path: str) -> None:
+    MarkIndex([Mark(0, "warm up")]).search("warm")
+    before = rss_mb()
+    started = time.perf_counter()
+    index = MarkIndex.load(path, mmap=False)
+    index.search("warm up")
+    print(
+        f"a fresh process reads it in {time.perf_counter() - started:.1f} s and holds "
+        f"{rss_mb() - before:,.0f} MB more RSS ({len(index):,} marks)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="1000000,10000000", help="comma-separated corpus sizes")
     parser.add_argument("--queries", type=int, default=1000, help="queries timed on the index")
     parser.add_argument("--truth", type=int, default=200, help="queries compared with the exhaustive reference")
     parser.add_argument("--dsn", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+    parser.add_argument("--measure-load", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.measure_load:
+        measure_load(arguments.measure_load)
+        return
     print(f"similar-mark search benchmark, {os.cpu_count()} cores, seed {SEED}")
     for size in (int(part) for part in arguments.sizes.split(",")):
         run(size, min(arguments.queries, size), min(arguments.truth, arguments.queries, size), arguments.dsn)

@@ -1,8 +1,8 @@
-"""Stable 64-bit hashes of strings, their one-character deletions, insertions and substrings, in NumPy.
+"""Stable 64-bit hashes of strings, their one- and two-character deletions and substrings, in NumPy.
 
 A string's hash is the polynomial ``sum((ord(c) + 1) * B**(n - 1 - i))`` modulo 2**64, passed through the
-SplitMix64 finaliser. The polynomial form is what lets the hash of a string with one character deleted or
-inserted, or of any substring, be computed from the prefix hashes with a few vector operations, for
+SplitMix64 finaliser. The polynomial form is what lets the hash of a string with one or two characters
+deleted, or of any substring, be computed from the prefix hashes with a few vector operations, for
 millions of strings at once; the finaliser spreads the bits so that the top ones can stand for the whole.
 The hashes depend on nothing but the string, so they can be stored in an index file.
 
@@ -26,8 +26,6 @@ ROW_BITS = 28
 HASH_BITS = 64 - ROW_BITS
 ROW_MASK = np.uint64((1 << ROW_BITS) - 1)
 MAX_ROWS = 1 << ROW_BITS
-# Latin skeletons hold only a-z: digits are folded to letters by the leetspeak pass.
-LATIN = np.arange(ord("a"), ord("z") + 1, dtype=np.uint64) + np.uint64(1)
 
 
 def _powers(count: int) -> U64:
@@ -129,22 +127,39 @@ def tagged_substring_hashes(
         return finalise(head * POWERS[size] + inner)
 
 
-def insertion_hashes(strings: Sequence[str], alphabet: U64 = LATIN) -> U64:
-    """The finalised hashes of every string with one character of ``alphabet`` (code points + 1) inserted."""
-    if not strings:
-        return np.zeros(0, dtype=np.uint64)
-    points, lengths = codes(strings)
-    prefixes = prefix_hashes(points)
-    rows, width = points.shape
-    whole = prefixes[np.arange(rows), lengths][:, None, None]
-    positions = np.arange(width + 1)[None, :]
-    valid = positions <= lengths[:, None]
-    tail = np.clip(lengths[:, None] - positions, 0, None)
+def double_deletion_hashes(
+    lengths: npt.NDArray[np.int64], prefixes: U64, max_length: int
+) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The finalised hashes of every string with exactly two characters deleted, for rows up to ``max_length``.
+
+    Returns the hashes and the row each comes from, with repeats (equal neighbours) left for the caller.
+    """
+    first, second = np.triu_indices(max_length, k=1)
+    chosen = np.flatnonzero((lengths >= 2) & (lengths <= max_length))
+    n = lengths[chosen][:, None]
+    valid = second[None, :] < n
+    p = prefixes[chosen]
+    i, j = first[None, :], second[None, :]
+    rows = np.arange(len(chosen))[:, None]
+
+    def piece(start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> U64:
+        # H(s[start:end]) from the prefix hashes; clipped indices only occur where ``valid`` is false.
+        end = np.minimum(end, n)
+        start = np.minimum(start, end)
+        with np.errstate(over="ignore"):
+            return p[rows, end] - p[rows, start] * POWERS[end - start]
+
     with np.errstate(over="ignore"):
-        # H(s[:j] + c + s[j:]) = P[j] * B**(n-j+1) + c * B**(n-j) + (H(s) - P[j] * B**(n-j))
-        base = (whole[:, :, 0] + prefixes * (POWERS[tail + 1] - POWERS[tail]))[:, :, None]
-        hashes = base + alphabet[None, None, :] * POWERS[tail][:, :, None]
-    return finalise(hashes[valid].ravel())
+        # s[:i] + s[i+1:j] + s[j+1:], each piece shifted by the length of what follows it.
+        tail = np.clip(n - 1 - j, 0, None)
+        middle = np.clip(j - i - 1, 0, None)
+        hashes = (
+            piece(np.zeros_like(i), i) * POWERS[middle + tail]
+            + piece(i + 1, j) * POWERS[tail]
+            + piece(j + 1, np.broadcast_to(n, valid.shape))
+        )
+    source = np.broadcast_to(chosen[:, None], valid.shape)
+    return finalise(hashes[valid]), source[valid]
 
 
 def substring_hashes(text: str, min_length: int, max_length: int) -> U64:

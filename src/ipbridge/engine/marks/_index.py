@@ -6,13 +6,11 @@ A search gathers candidates through channels, one for each resemblance, each com
    deleting up to ``k`` characters, ``k`` the most edits that can still reach ``score_cutoff``) is looked
    up in the ``exact`` and ``deletions`` tables. Two strings at distance 1 always share a string of the
    two neighbourhoods, so this finds every mark within one edit, and all those at two edits that need at
-   most one deletion from the mark's side. The other marks two edits away are the mark's key minus one
-   character equal to a string of the query's neighbourhood *plus* one inserted letter; for short keys
-   those hashes are computed in one vector operation and looked up in ``deletions``; for keys of
-   ``PART_MIN + 2`` letters or more, which would need tens of thousands of such lookups, the ``parts``
-   table gives them instead (every key within two edits shares one of three parts, near its place).
-   Either way, only when the marks found so far do not already fill the answer with scores above what
-   two edits can reach.
+   most one deletion from the mark's side. The other marks two edits away come from two more tables, and
+   only when the marks found so far do not already fill the answer with scores above what two edits can
+   reach: short keys (under ``PART_MIN`` letters) from ``deletions2``, their two-character deletions,
+   which must meet the query's neighbourhood; long keys from ``parts``, since any key two edits away
+   shares one of its three parts with the query, near where the part starts.
 2. **Same sound, same words, containment.** Equal-hash lookups in ``phonetic``, ``orders`` and
    ``runs``, and every substring of the query key of four characters or more in ``exact``. These
    resemblances score by key lengths alone, so a channel's candidates are ranked by vector operations and
@@ -40,11 +38,16 @@ from rapidfuzz.distance import Levenshtein
 
 from ipbridge.engine.marks._hashing import (
     MAX_ROWS,
+    U64,
+    codes,
+    deletion_hashes,
     distinct,
+    double_deletion_hashes,
     hash_strings,
-    insertion_hashes,
     lookup,
+    prefix_hashes,
     substring_hashes,
+    whole_hashes,
 )
 from ipbridge.engine.marks._records import Filters, Mark
 from ipbridge.engine.marks._reference import DEFAULT_CUTOFF
@@ -73,14 +76,19 @@ BATCH = 200_000
 Rows = npt.NDArray[np.int64]
 
 
-def _deletions(key: str, depth: int) -> list[str]:
-    """``key`` and every string left after deleting up to ``depth`` of its characters (the empty one left out)."""
-    found = {key}
-    frontier = {key}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return sorted(w for w in found if w)
+def _neighbourhood(key: str, depth: int) -> U64:
+    """The hashes of ``key`` and of every string left after deleting up to ``depth`` (0-2) of its characters.
+
+    The empty string is left out. Repeats are harmless: lookups take distinct hashes.
+    """
+    points, lengths = codes([key])
+    prefixes = prefix_hashes(points)
+    found = [whole_hashes(prefixes, lengths)]
+    if depth >= 1 and len(key) >= 2:
+        found.append(deletion_hashes(points, lengths, prefixes)[0])
+    if depth >= 2 and len(key) >= 3:
+        found.append(double_deletion_hashes(lengths, prefixes, len(key))[0])
+    return np.concatenate(found)
 
 
 def _shared_parts(key: str) -> list[str]:
@@ -217,8 +225,7 @@ class MarkIndex:
         n = len(query.key)
         lengths = store.columns["key_length"]
         reach = _reachable_edits(query.key, score_cutoff)
-        neighbourhood = _deletions(query.key, reach)
-        hashes = hash_strings(neighbourhood)
+        hashes = _neighbourhood(query.key, reach)
         rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
         near = distinct(np.concatenate(rows))
         near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
@@ -232,12 +239,13 @@ class MarkIndex:
             ceiling = edit_score(2, n, n + 2)
             above = sum(1 for s, *_ in scored.values() if s > ceiling)
             if ceiling >= score_cutoff and above < limit:
-                if n >= PART_MIN + 2:
+                found = []
+                if n - 2 < PART_MIN:
+                    found += [lookup(s.deletions2, hashes) for s in segments]
+                if n + 2 >= PART_MIN:
                     shared = hash_strings(_shared_parts(query.key))
-                    extra = distinct(np.concatenate([lookup(s.parts, shared) for s in segments]))
-                else:
-                    inserted = insertion_hashes(neighbourhood)
-                    extra = distinct(np.concatenate([lookup(s.deletions, inserted) for s in segments]))
+                    found += [lookup(s.parts, shared) for s in segments]
+                extra = distinct(np.concatenate(found))
                 extra = extra[np.abs(lengths[extra].astype(np.int64) - n) <= 2]
                 extra = np.setdiff1d(store.keep(extra, filters), np.fromiter(scored, dtype=np.int64))
                 extra = self._nearest(query.key, extra, 2, limit)

@@ -5,6 +5,7 @@ lookup is two binary searches and a slice. The tables, for each row's key (its w
 
 - ``exact``: the key itself;
 - ``deletions``: the key with any one character deleted (the deletion neighbourhood of radius 1);
+- ``deletions2``: for keys of fewer than ``PART_MIN`` letters a-z, the key with any two characters deleted;
 - ``phonetic``: the key's Metaphone code, when it has two symbols or more;
 - ``orders``: the words sorted, for marks of two words or more;
 - ``runs``: every run of one to three consecutive words (not the whole mark) of four characters or more;
@@ -30,6 +31,8 @@ from ipbridge.engine.marks._hashing import (
     U64,
     codes,
     deletion_hashes,
+    distinct,
+    double_deletion_hashes,
     hash_strings,
     pack,
     prefix_hashes,
@@ -38,9 +41,10 @@ from ipbridge.engine.marks._hashing import (
 )
 from ipbridge.engine.marks._scoring import MIN_CONTAINED, MIN_PHONETIC, _metaphone, order_key, runs
 
-TABLES = ("exact", "deletions", "phonetic", "orders", "runs", "parts")
-# Keys this long or longer (in a-z) are also cut into three parts for the ``parts`` table.
-PART_MIN = 8
+TABLES = ("exact", "deletions", "deletions2", "phonetic", "orders", "runs", "parts")
+# Keys in a-z this long or longer are cut into three parts for the ``parts`` table; shorter ones have their
+# two-character deletions in ``deletions2`` instead.
+PART_MIN = 10
 _TAG = 0xE000
 # Rows hashed at once when building deletion tables: bounds the temporary code-point matrices.
 CHUNK = 100_000
@@ -50,6 +54,7 @@ CHUNK = 100_000
 class Segment:
     exact: U64
     deletions: U64
+    deletions2: U64
     phonetic: U64
     orders: U64
     runs: U64
@@ -100,12 +105,12 @@ def part_key(length: int, number: int, part: str) -> str:
     return f"{chr(_TAG + length)}{chr(_TAG + number)}{part}"
 
 
-def _packed(parts: list[tuple[U64, npt.NDArray[np.int64]]]) -> U64:
+def _packed(parts: list[tuple[U64, npt.NDArray[np.int64]]], *, distinct_entries: bool = False) -> U64:
     if not parts:
         return np.zeros(0, dtype=np.uint64)
     table = np.concatenate([pack(hashes, rows) for hashes, rows in parts])
-    table.sort()
-    return table
+    # Deleting any two of "aab" gives the same strings more than once: stored once each.
+    return distinct(table) if distinct_entries else np.sort(table)
 
 
 def _part_hashes(
@@ -130,7 +135,7 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
     """The segment of rows ``first_row ...``, for marks with these ids and words."""
     rows = np.arange(first_row, first_row + len(words), dtype=np.int64)
     keys = ["".join(w) for w in words]
-    exact, deletions, parts = [], [], []
+    exact, deletions, deletions2, parts = [], [], [], []
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         points, lengths = codes(chunk)
@@ -143,6 +148,8 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
         latin = np.fromiter((k.isascii() for k in chunk), dtype=bool, count=len(chunk))
         hashes, source = _part_hashes(prefixes, lengths, latin)
         parts.append((hashes, chunk_rows[source]))
+        hashes, source = double_deletion_hashes(np.where(latin, lengths, 0), prefixes, PART_MIN - 1)
+        deletions2.append((hashes, chunk_rows[source]))
     phonetic_rows, phonetic_codes = [], []
     order_rows, order_keys, run_rows, run_keys = [], [], [], []
     for row, key, w in zip(rows.tolist(), keys, words, strict=True):
@@ -162,6 +169,7 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
     return Segment(
         exact=_packed(exact),
         deletions=_packed(deletions),
+        deletions2=_packed(deletions2, distinct_entries=True),
         phonetic=_packed([(hash_strings(phonetic_codes), np.array(phonetic_rows, dtype=np.int64))]),
         orders=_packed([(hash_strings(order_keys), np.array(order_rows, dtype=np.int64))]),
         runs=_packed([(hash_strings(run_keys), np.array(run_rows, dtype=np.int64))]),
