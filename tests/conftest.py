@@ -11,6 +11,8 @@ import pytest
 def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Jobs run in the request that queued them, so tests see their outcome at once.
+    settings.JOBS_IN_BACKGROUND_THREAD = False
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ def run(*args: str, input: str | None = None) -> Any:
 
 
 @pytest.mark.parametrize(
-    "command", ["serve", "demo", "create-org", "create-user", "create-api-key", "manage", "worker"]
+    "command", ["serve", "demo", "create-org", "create-user", "create-api-key", "import-rights", "manage", "worker"]
 )
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")

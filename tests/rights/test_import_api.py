@@ -127,8 +127,8 @@ def test_bad_uploads_are_refused_naming_the_field(data: dict[str, Any], status: 
     assert ImportBatch.objects.count() == 0
 
 
-def test_an_oversized_file_is_refused_and_not_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(services, "IMPORT_MAX_BYTES", 1000)
+def test_an_oversized_file_is_refused_and_not_kept(settings: Any, tmp_path: Path) -> None:
+    settings.IMPORT_MAX_BYTES = 1000
 
     answer = operator_client().post("/api/v1/rights/imports", {"format": "st66", "file": upload()})
 

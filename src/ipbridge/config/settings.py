@@ -147,6 +147,8 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
 # Requests per client address on the public endpoints (register search and verification), signed in or not.
 PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/min")
 NINJA_PAGINATION_MAX_LIMIT = 500
+# Largest register file an operator may upload for import (streamed to disk, never held in memory).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=4 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
 
 CONTENT_SECURITY_POLICY = {
@@ -194,6 +196,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IPBridge <no-reply@i
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, jobs run in a background thread of the web process (off: in the request that queued them).
+JOBS_IN_BACKGROUND_THREAD = env.bool("JOBS_IN_BACKGROUND_THREAD", default=not CELERY_BROKER_URL)
 # A job failing in-process is logged; it never turns the request that enqueued it into an error.
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)

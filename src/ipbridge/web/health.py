@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 
 from ipbridge.config.celery import app as celery_app
+from ipbridge.core.jobs import in_background_thread
 
 
 def database_status() -> dict[str, Any]:
@@ -22,7 +23,7 @@ def database_status() -> dict[str, Any]:
 
 def job_queue_status() -> dict[str, Any]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return {"ok": True, "mode": "in-process"}
+        return {"ok": True, "mode": "background-thread" if in_background_thread() else "in-process"}
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
