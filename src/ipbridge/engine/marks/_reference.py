@@ -32,6 +32,13 @@ from ipbridge.engine.marks._scoring import (
 )
 
 DEFAULT_CUTOFF = 0.7
+# Marks grouped by key length (rows, keys, keys as bytes, hashes of keys), then Metaphone codes and sorted
+# words by row.
+_Columns = tuple[
+    dict[int, tuple[npt.NDArray[np.int64], list[str], npt.NDArray[np.bytes_], npt.NDArray[np.int64]]],
+    npt.NDArray[np.bytes_],
+    npt.NDArray[np.bytes_],
+]
 
 
 class ReferenceMatcher:
@@ -41,7 +48,7 @@ class ReferenceMatcher:
         self._marks: list[Mark] = []
         self._words: list[tuple[str, ...]] = []
         self._keys: list[str] = []
-        self._columns: tuple[npt.NDArray[np.bytes_], ...] | None = None
+        self._columns: _Columns | None = None
         self.add(marks)
 
     def __len__(self) -> int:
@@ -69,32 +76,43 @@ class ReferenceMatcher:
         self._keys = [self._keys[i] for i in kept]
         self._columns = None
 
-    def _column_arrays(self) -> tuple[npt.NDArray[np.bytes_], ...]:
+    def _column_arrays(self) -> _Columns:
         if self._columns is None:
-            phonetic = [_metaphone(key) for key in self._keys]
-            orders = [order_key(words) for words in self._words]
-            self._columns = tuple(
-                np.array([value.encode() for value in column], dtype=np.bytes_)
-                for column in (self._keys, phonetic, orders)
-            )
+            lengths = np.fromiter(map(len, self._keys), dtype=np.int64, count=len(self._keys))
+            by_length = {}
+            for length in np.unique(lengths).tolist():
+                rows = np.flatnonzero(lengths == length)
+                keys = [self._keys[row] for row in rows.tolist()]
+                encoded = np.array([key.encode() for key in keys], dtype=np.bytes_)
+                by_length[length] = (rows, keys, encoded, np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)))
+            phonetic = np.array([_metaphone(key).encode() for key in self._keys], dtype=np.bytes_)
+            orders = np.array([order_key(words).encode() for words in self._words], dtype=np.bytes_)
+            self._columns = (by_length, phonetic, orders)
         return self._columns
 
     def _narrow(self, query: Query) -> npt.NDArray[np.int64]:
+        """The marks that pass at least one necessary condition of a resemblance; the others score 0."""
         if not self._keys:
             return np.zeros(0, dtype=np.int64)
-        keys, phonetic, orders = self._column_arrays()
-        distances = process.cdist([query.key], self._keys, scorer=Levenshtein.distance, score_cutoff=2, workers=-1)
-        near = distances[0] <= 2
-        near |= phonetic == query.phonetic.encode()
-        if query.order:
-            near |= orders == query.order.encode()
-        if len(query.key) >= MIN_CONTAINED:
-            near |= np.strings.find(keys, query.key.encode()) >= 0
+        by_length, phonetic, orders = self._column_arrays()
         n = len(query.key)
+        near = [np.flatnonzero(phonetic == query.phonetic.encode())]
+        if query.order:
+            near.append(np.flatnonzero(orders == query.order.encode()))
         inner = {query.key[i:j] for i in range(n) for j in range(i + MIN_CONTAINED, n + 1) if j - i < n}
-        if inner:
-            near |= np.isin(keys, np.array([part.encode() for part in inner], dtype=np.bytes_))
-        return np.flatnonzero(near)
+        for length, (rows, keys, encoded, hashes) in by_length.items():
+            if abs(length - n) <= 2:
+                # Keys two edits apart differ in length by two at most.
+                distances = process.cdist([query.key], keys, scorer=Levenshtein.distance, score_cutoff=2, workers=-1)
+                near.append(rows[distances[0] <= 2])
+            if length > n >= MIN_CONTAINED:
+                near.append(rows[np.strings.find(encoded, query.key.encode()) >= 0])
+            if MIN_CONTAINED <= length < n and inner:
+                # Equal hashes first (Python's hash of str, within this process), equal strings in ``match``.
+                wanted = np.sort(np.fromiter(map(hash, inner), dtype=np.int64, count=len(inner)))
+                at = np.minimum(np.searchsorted(wanted, hashes), len(wanted) - 1)
+                near.append(rows[wanted[at] == hashes])
+        return np.unique(np.concatenate(near))
 
     def search(
         self,
