@@ -208,3 +208,12 @@ def test_filters_of_a_mark() -> None:
     assert Filters.of(office="EM", nice_class=3, owner="acme  ltd").keeps(mark)
     assert not Filters.of(nice_class=4).keeps(mark)
     assert not Filters.of(date_from=dt.date(2000, 1, 1)).keeps(mark)
+
+
+def test_two_edits_to_a_key_outside_a_z_do_not_count_nor_crowd_out_one_inside() -> None:
+    corpus = [Mark(1, "ABCDEFЖ"), Mark(2, "ABCDEFX")]
+
+    hits = MarkIndex(corpus).search("ABCDEFGH", limit=1)
+
+    assert [(hit.id, hit.reasons) for hit in hits] == [(2, (Reason("edit_distance", "2 edits"),))]
+    assert hits == ReferenceMatcher(corpus).search("ABCDEFGH", limit=1)

@@ -266,8 +266,12 @@ class MarkIndex:
         """
         if len(rows) == 0:
             return rows
-        distances = process.cdist([key], self._store.keys(rows), scorer=Levenshtein.distance, score_cutoff=edits)[0]
+        keys = self._store.keys(rows)
+        distances = process.cdist([key], keys, scorer=Levenshtein.distance, score_cutoff=edits)[0]
         near = distances <= edits
+        if edits >= 2:
+            # Two edits count between keys in a-z only (``max_edits``).
+            near &= (distances < 2) | np.fromiter((k.isascii() for k in keys), dtype=bool, count=len(keys))
         rows, distances = rows[near], distances[near].astype(np.int64)
         same = distances == 0
         others, distances = rows[~same], distances[~same]
