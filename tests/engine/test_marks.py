@@ -217,3 +217,26 @@ def test_two_edits_to_a_key_outside_a_z_do_not_count_nor_crowd_out_one_inside() 
 
     assert [(hit.id, hit.reasons) for hit in hits] == [(2, (Reason("edit_distance", "2 edits"),))]
     assert hits == ReferenceMatcher(corpus).search("ABCDEFGH", limit=1)
+
+
+def test_marks_come_back_as_stored() -> None:
+    mark = Mark(5, "Solara", "EM", frozenset({3, 45}), "filed", "ACME  Ltd", dt.date(2020, 2, 29), dt.date(2021, 1, 4))
+    index = MarkIndex([mark, Mark(6, "OTHER")])
+    index.remove([6])
+
+    assert list(index.marks()) == [
+        Mark(5, "Solara", "EM", frozenset({3, 45}), "filed", "acme ltd", dt.date(2020, 2, 29), dt.date(2021, 1, 4))
+    ]
+
+
+def test_a_compacted_index_answers_the_same() -> None:
+    index = MarkIndex(REGISTER)
+    index.add([Mark(8, "PUMAX"), Mark(9, "NIKY")])
+    index.remove([4])
+
+    compacted = index.compacted()
+
+    assert len(compacted) == len(index)
+    assert compacted.nbytes < index.nbytes
+    for query in ["NIKE", "PUMA", "ADIDAS", "nikeairmax shoes"]:
+        assert compacted.search(query, score_cutoff=0.5) == index.search(query, score_cutoff=0.5)

@@ -192,7 +192,35 @@ class MarkIndex:
             segments = (*segments[:-2], merge(segments[-2:], alive))
         return segments
 
+    def compacted(self) -> MarkIndex:
+        """A new index of the same marks without the rows of removed and replaced ones, which an index keeps.
+
+        Worth it after many updates: each replaced mark leaves its old row (text, words and filter
+        fields, about half of the bytes per mark) behind.
+        """
+        return MarkIndex(self.marks())
+
     # Reads
+
+    def marks(self) -> Iterator[Mark]:
+        """Every mark in the index, in the order added, as stored: owner names come back normalised."""
+        store = self._store
+        columns = store.columns
+        for start in range(0, len(store), BATCH):
+            rows = np.flatnonzero(columns["alive"][start : start + BATCH]) + start
+            for row, text in zip(rows.tolist(), store.texts.get_many(rows), strict=True):
+                mask = int(columns["classes"][row])
+                filing, registration = int(columns["filing"][row]), int(columns["registration"][row])
+                yield Mark(
+                    id=int(columns["ids"][row]),
+                    text=text,
+                    office=store.offices.values[int(columns["office"][row])],
+                    classes=frozenset(c for c in range(1, 46) if mask >> c & 1),
+                    status=store.statuses.values[int(columns["status"][row])],
+                    owner=store.owners.values[int(columns["owner"][row])],
+                    filing_date=dt.date.fromordinal(filing) if filing else None,
+                    registration_date=dt.date.fromordinal(registration) if registration else None,
+                )
 
     def search(
         self,
