@@ -240,3 +240,12 @@ def test_a_compacted_index_answers_the_same() -> None:
     assert compacted.nbytes < index.nbytes
     for query in ["NIKE", "PUMA", "ADIDAS", "nikeairmax shoes"]:
         assert compacted.search(query, score_cutoff=0.5) == index.search(query, score_cutoff=0.5)
+
+
+def test_a_listing_title_finds_the_marks_inside_it(index: MarkIndex) -> None:
+    title = "Brand new NIKE AIR MAX running shoes, original box, fast shipping, best price " * 3
+
+    hits = index.search(title, score_cutoff=0.7)
+
+    assert ids(hits) == [2, 1]
+    assert hits == ReferenceMatcher(REGISTER).search(title, score_cutoff=0.7)

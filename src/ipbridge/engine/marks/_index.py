@@ -253,17 +253,22 @@ class MarkIndex:
         n = len(query.key)
         lengths = store.columns["key_length"]
         reach = _reachable_edits(query.key, score_cutoff)
-        hashes = _neighbourhood(query.key, reach)
-        rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
-        near = distinct(np.concatenate(rows))
-        near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
-        candidates = [self._nearest(query.key, store.keep(near, filters), reach, limit)]
+        candidates = []
+        # A long query (a listing title) is farther than ``reach`` edits from every mark: only the
+        # containment channel can find anything for it.
+        within_reach = n - reach <= self._max_key
+        if within_reach:
+            hashes = _neighbourhood(query.key, reach)
+            rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
+            near = distinct(np.concatenate(rows))
+            near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
+            candidates.append(self._nearest(query.key, store.keep(near, filters), reach, limit))
         if query.order:
             order_hash = hash_strings([query.order])
             candidates += [store.keep(lookup(s.orders, order_hash), filters) for s in segments]
         candidates += self._length_channels(query, score_cutoff, limit, filters)
         scored = self._score(query, distinct(np.concatenate(candidates)), score_cutoff)
-        if reach == 2 and max_edits(query.key, "") == 2:
+        if within_reach and reach == 2 and max_edits(query.key, "") == 2:
             ceiling = edit_score(2, n, n + 2)
             above = sum(1 for s, *_ in scored.values() if s > ceiling)
             if ceiling >= score_cutoff and above < limit:
