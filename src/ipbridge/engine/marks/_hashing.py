@@ -77,6 +77,22 @@ def finalise(values: U64) -> U64:
         return x ^ (x >> np.uint64(31))
 
 
+def letter_masks(strings: Sequence[str]) -> U64:
+    """For each string, one bit per distinct character: a-z on bits 0-25, any other character on 26-63.
+
+    A Levenshtein edit adds at most one character to a string and removes at most one, so two strings
+    ``d`` edits apart have masks differing in at most ``2 * d`` bits (sharing a bit between characters
+    only makes masks closer). That makes the mask a cheap filter before computing distances.
+    """
+    if not strings:
+        return np.zeros(0, dtype=np.uint64)
+    points, _ = codes(strings)
+    letter = points - np.uint64(ord("a") + 1)
+    bit = np.where(letter < 26, letter, np.uint64(26) + points % np.uint64(38))
+    masks = np.where(points > 0, np.left_shift(np.uint64(1), bit), np.uint64(0))
+    return np.bitwise_or.reduce(masks, axis=1)
+
+
 def hash_strings(strings: Sequence[str]) -> U64:
     """The finalised hash of each string."""
     if not strings:

@@ -44,6 +44,7 @@ from ipbridge.engine.marks._hashing import (
     distinct,
     double_deletion_hashes,
     hash_strings,
+    letter_masks,
     lookup,
     prefix_hashes,
     substring_hashes,
@@ -64,7 +65,6 @@ from ipbridge.engine.marks._scoring import (
     explain,
     mark_words,
     match,
-    max_edits,
     phonetic_score,
     runs,
 )
@@ -103,10 +103,10 @@ def _shared_parts(key: str) -> list[str]:
     return found
 
 
-def _reachable_edits(query_key: str, score_cutoff: float) -> int:
+def _reachable_edits(query: Query, score_cutoff: float) -> int:
     """The most edits a mark may be from the query and still score ``score_cutoff`` by edit distance."""
-    limit = 2 if query_key.isascii() else 1
-    n = len(query_key)
+    limit = 2 if query.latin else 1
+    n = len(query.key)
     return max((d for d in range(limit + 1) if edit_score(d, n, n + d) >= score_cutoff), default=0)
 
 
@@ -155,8 +155,10 @@ class MarkIndex:
                 if len(self._store) + len(batch) > MAX_ROWS:
                     raise OverflowError(f"an index holds at most {MAX_ROWS} rows")
                 words = [mark_words(mark.text) for mark in batch]
-                batches.append(build(len(self._store), [mark.id for mark in batch], words))
+                first = len(self._store)
                 self._store.append(batch, words)
+                latin = self._store.columns["latin"][first:]
+                batches.append(build(first, [mark.id for mark in batch], words, latin))
             if not batches:
                 return
             alive = self._store.columns["alive"]
@@ -252,7 +254,7 @@ class MarkIndex:
         store, segments = self._store, self._segments
         n = len(query.key)
         lengths = store.columns["key_length"]
-        reach = _reachable_edits(query.key, score_cutoff)
+        reach = _reachable_edits(query, score_cutoff)
         candidates = []
         # A long query (a listing title) is farther than ``reach`` edits from every mark: only the
         # containment channel can find anything for it.
@@ -268,7 +270,7 @@ class MarkIndex:
             candidates += [store.keep(lookup(s.orders, order_hash), filters) for s in segments]
         candidates += self._length_channels(query, score_cutoff, limit, filters)
         scored = self._score(query, distinct(np.concatenate(candidates)), score_cutoff)
-        if within_reach and reach == 2 and max_edits(query.key, "") == 2:
+        if within_reach and reach == 2:
             ceiling = edit_score(2, n, n + 2)
             above = sum(1 for s, *_ in scored.values() if s > ceiling)
             if ceiling >= score_cutoff and above < limit:
@@ -297,14 +299,16 @@ class MarkIndex:
         lengths alone, so ranking by it here cannot drop a mark that belongs in the answer because of
         it; a candidate that belongs there for another resemblance is found by that resemblance's channel.
         """
+        letters = self._store.columns["letters"]
+        rows = rows[np.bitwise_count(letters[rows] ^ letter_masks([key])[0]) <= 2 * edits]
         if len(rows) == 0:
             return rows
         keys = self._store.keys(rows)
         distances = process.cdist([key], keys, scorer=Levenshtein.distance, score_cutoff=edits)[0]
         near = distances <= edits
         if edits >= 2:
-            # Two edits count between keys in a-z only (``max_edits``).
-            near &= (distances < 2) | np.fromiter((k.isascii() for k in keys), dtype=bool, count=len(keys))
+            # Two edits count between Latin marks only (``max_edits``).
+            near &= (distances < 2) | self._store.columns["latin"][rows]
         rows, distances = rows[near], distances[near].astype(np.int64)
         same = distances == 0
         others, distances = rows[~same], distances[~same]

@@ -16,8 +16,9 @@ each a number in [0, 1]:
   one to three whole words of the mark, or the mark's key (four characters or more) lies inside the
   query's key.
 
-``max_edits`` is 2 when both keys are written in a-z only and 1 otherwise: Latin marks two typos apart
-still look alike, while for a Chinese mark every character carries a syllable of the key. The keys are
+``max_edits`` is 2 when both marks are Latin (keys in a-z only, read from text without Chinese
+characters) and 1 otherwise: Latin marks two typos apart still look alike, while in a key read from
+Chinese the letters come by whole syllables, and one edit there already stands for another character. The keys are
 compared, so every fold of the text (case, accents, homoglyphs, leetspeak, spacing, traditional Chinese)
 applies before any distance is counted.
 
@@ -38,7 +39,7 @@ from typing import NamedTuple
 import jellyfish
 from rapidfuzz.distance import Levenshtein
 
-from ipbridge.engine.text import fold_leetspeak, normalise, pinyin_key, romanise, tokens
+from ipbridge.engine.text import fold_leetspeak, has_han, normalise, pinyin_key, romanise, tokens
 from ipbridge.engine.text._fold import NOT_WORD
 
 REASON_CODES = (
@@ -95,12 +96,13 @@ class Query(NamedTuple):
     key: str
     phonetic: str
     order: str
+    latin: bool
 
     @classmethod
     def of(cls, text: str) -> Query:
         words = mark_words(text)
         key = "".join(words)
-        return cls(text, normalise(text), words, key, _metaphone(key), order_key(words))
+        return cls(text, normalise(text), words, key, _metaphone(key), order_key(words), is_latin(key, text))
 
 
 class Match(NamedTuple):
@@ -130,8 +132,13 @@ def runs(words: Sequence[str]) -> set[str]:
     return {"".join(words[i:j]) for i in range(n) for j in range(i + 1, min(n, i + MAX_RUN_WORDS) + 1) if j - i < n}
 
 
-def max_edits(query_key: str, mark_key: str) -> int:
-    return 2 if query_key.isascii() and mark_key.isascii() else 1
+def is_latin(key: str, text: str) -> bool:
+    """Whether a mark is Latin for ``max_edits``: its key in a-z only, its text without Chinese characters."""
+    return key.isascii() and not has_han(text)
+
+
+def max_edits(query: Query, key: str, text: str) -> int:
+    return 2 if query.latin and is_latin(key, text) else 1
 
 
 def phonetic_score(query_length: int, mark_length: int) -> float:
@@ -174,7 +181,7 @@ def match(query: Query, text: str, words: Sequence[str]) -> Match | None:
         return None
     q_len, m_len = len(query.key), len(key)
     scores: list[float] = []
-    limit = max_edits(query.key, key)
+    limit = max_edits(query, key, text)
     distance = Levenshtein.distance(query.key, key, score_cutoff=limit)
     edits = distance if distance <= limit else None
     level = ""

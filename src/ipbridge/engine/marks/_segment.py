@@ -5,14 +5,15 @@ lookup is two binary searches and a slice. The tables, for each row's key (its w
 
 - ``exact``: the key itself;
 - ``deletions``: the key with any one character deleted (the deletion neighbourhood of radius 1);
-- ``deletions2``: for keys of fewer than ``PART_MIN`` letters a-z, the key with any two characters deleted;
+- ``deletions2``: for Latin marks (``is_latin``) with keys under ``PART_MIN`` letters, the key with any two
+  characters deleted;
 - ``phonetic``: the key's Metaphone code, when it has two symbols or more;
 - ``orders``: the words sorted, for marks of two words or more;
 - ``runs``: every run of one to three consecutive words (not the whole mark) of four characters or more;
-- ``parts``: for keys of ``PART_MIN`` letters a-z or more, the key cut into three parts, each tagged with the
-  key's length and the part's number: two keys at most two edits apart always share one part, found in
-  the other key within two characters of where it starts (two edits touch at most two of three parts,
-  and shift the third by at most two).
+- ``parts``: for Latin marks with keys of ``PART_MIN`` letters or more, the key cut into three parts, each
+  tagged with the key's length and the part's number: two keys at most two edits apart always share one
+  part, found in the other key within two characters of where it starts (two edits touch at most two of
+  three parts, and shift the third by at most two).
 - ``ids``/``id_rows``: the callers' ids, sorted, and their rows, to find a mark again to replace or remove it.
 """
 
@@ -131,8 +132,10 @@ def _part_hashes(
     return np.concatenate(hashes), np.concatenate(rows)
 
 
-def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) -> Segment:
-    """The segment of rows ``first_row ...``, for marks with these ids and words."""
+def build(
+    first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]], latin: npt.NDArray[np.bool_]
+) -> Segment:
+    """The segment of rows ``first_row ...``, for marks with these ids, words and :func:`is_latin` flags."""
     rows = np.arange(first_row, first_row + len(words), dtype=np.int64)
     keys = ["".join(w) for w in words]
     exact, deletions, deletions2, parts = [], [], [], []
@@ -145,10 +148,10 @@ def build(first_row: int, ids: Sequence[int], words: Sequence[tuple[str, ...]]) 
         exact.append((whole_hashes(prefixes, lengths)[has_key], chunk_rows[has_key]))
         hashes, source = deletion_hashes(points, lengths, prefixes)
         deletions.append((hashes, chunk_rows[source]))
-        latin = np.fromiter((k.isascii() for k in chunk), dtype=bool, count=len(chunk))
-        hashes, source = _part_hashes(prefixes, lengths, latin)
+        chunk_latin = latin[start : start + len(chunk)]
+        hashes, source = _part_hashes(prefixes, lengths, chunk_latin)
         parts.append((hashes, chunk_rows[source]))
-        hashes, source = double_deletion_hashes(np.where(latin, lengths, 0), prefixes, PART_MIN - 1)
+        hashes, source = double_deletion_hashes(np.where(chunk_latin, lengths, 0), prefixes, PART_MIN - 1)
         deletions2.append((hashes, chunk_rows[source]))
     phonetic_rows, phonetic_codes = [], []
     order_rows, order_keys, run_rows, run_keys = [], [], [], []

@@ -14,7 +14,9 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from ipbridge.engine.marks._hashing import letter_masks
 from ipbridge.engine.marks._records import Filters, Mark, class_mask, owner_key
+from ipbridge.engine.marks._scoring import is_latin
 
 COLUMNS = {
     "ids": np.int64,
@@ -26,6 +28,8 @@ COLUMNS = {
     "filing": np.int32,
     "registration": np.int32,
     "key_length": np.uint16,
+    "latin": np.bool_,
+    "letters": np.uint64,
 }
 
 
@@ -95,7 +99,8 @@ class Store:
 
     def append(self, marks: Sequence[Mark], words: Sequence[tuple[str, ...]]) -> None:
         """Add rows for ``marks``; the caller publishes them to searches afterwards."""
-        new = {
+        keys = ["".join(w) for w in words]
+        new: dict[str, Any] = {
             "ids": [mark.id for mark in marks],
             "alive": [True] * len(marks),
             "office": [self.offices.code(mark.office) for mark in marks],
@@ -104,7 +109,9 @@ class Store:
             "owner": [self._owner_code(mark.owner) for mark in marks],
             "filing": [_ordinal(mark.filing_date) for mark in marks],
             "registration": [_ordinal(mark.registration_date) for mark in marks],
-            "key_length": [sum(map(len, w)) for w in words],
+            "key_length": [len(key) for key in keys],
+            "latin": [is_latin(key, mark.text) for mark, key in zip(marks, keys, strict=True)],
+            "letters": letter_masks(keys),
         }
         # Columns are replaced, never resized in place, so that a search running meanwhile keeps a
         # consistent (older) array.

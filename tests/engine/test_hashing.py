@@ -1,0 +1,60 @@
+"""The vectorised hashes agree with hashing the strings they stand for."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
+
+from ipbridge.engine.marks._hashing import (
+    codes,
+    deletion_hashes,
+    double_deletion_hashes,
+    hash_strings,
+    letter_masks,
+    prefix_hashes,
+    substring_hashes,
+)
+from ipbridge.engine.marks._segment import _part_hashes, part_bounds, part_key
+
+keys = st.text(alphabet="abcdez美华", min_size=1, max_size=14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(keys, min_size=1, max_size=5))
+def test_deletion_hashes_are_the_hashes_of_the_deletions(strings: list[str]) -> None:
+    points, lengths = codes(strings)
+    prefixes = prefix_hashes(points)
+    one, _ = deletion_hashes(points, lengths, prefixes)
+    two, _ = double_deletion_hashes(lengths, prefixes, 14)
+
+    assert set(one.tolist()) == set(
+        hash_strings([s[:i] + s[i + 1 :] for s in strings for i in range(len(s)) if len(s) > 1]).tolist()
+    ) | ({int(hash_strings([""])[0])} if any(len(s) == 1 for s in strings) else set())
+    assert set(two.tolist()) == set(
+        hash_strings(
+            [s[:i] + s[i + 1 : j] + s[j + 1 :] for s in strings for i in range(len(s)) for j in range(i + 1, len(s))]
+        ).tolist()
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(keys)
+def test_substring_and_part_hashes(text: str) -> None:
+    assert set(substring_hashes(text, 2, 5).tolist()) == set(
+        hash_strings([text[i:j] for i in range(len(text)) for j in range(i + 2, min(len(text), i + 5) + 1)]).tolist()
+    )
+    points, lengths = codes([text])
+    parts, _ = _part_hashes(prefix_hashes(points), lengths, np.array([True]))
+    expected = [part_key(len(text), n, text[a:b]) for n, (a, b) in enumerate(part_bounds(len(text)))]
+
+    assert parts.tolist() == (hash_strings(expected).tolist() if len(text) >= 10 else [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys, keys)
+def test_letter_masks_differ_in_at_most_two_bits_per_edit(a: str, b: str) -> None:
+    first, second = letter_masks([a, b]).tolist()
+
+    assert bin(first ^ second).count("1") <= 2 * Levenshtein.distance(a, b)
