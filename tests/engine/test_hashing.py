@@ -13,6 +13,7 @@ from ipbridge.engine.marks._hashing import (
     double_deletion_hashes,
     hash_strings,
     letter_masks,
+    neighbourhood_hashes,
     prefix_hashes,
     substring_hashes,
 )
@@ -58,3 +59,18 @@ def test_letter_masks_differ_in_at_most_two_bits_per_edit(a: str, b: str) -> Non
     first, second = letter_masks([a, b]).tolist()
 
     assert bin(first ^ second).count("1") <= 2 * Levenshtein.distance(a, b)
+
+
+@settings(max_examples=100, deadline=None)
+@given(keys, st.integers(0, 2))
+def test_the_query_neighbourhood_in_plain_python_matches_the_vector_functions(text: str, depth: int) -> None:
+    points, lengths = codes([text])
+    prefixes = prefix_hashes(points)
+    expected = [hash_strings([text] * 9)[0]]
+    if depth >= 1 and len(text) >= 2:
+        expected += deletion_hashes(points, lengths, prefixes)[0].tolist()
+    if depth >= 2 and len(text) >= 3:
+        expected += double_deletion_hashes(lengths, prefixes, len(text))[0].tolist()
+
+    assert set(neighbourhood_hashes(text, depth).tolist()) == set(expected)
+    assert hash_strings([text]).tolist() == hash_strings([text] * 9)[:1].tolist()

@@ -38,17 +38,12 @@ from rapidfuzz.distance import Levenshtein
 
 from ipbridge.engine.marks._hashing import (
     MAX_ROWS,
-    U64,
-    codes,
-    deletion_hashes,
     distinct,
-    double_deletion_hashes,
     hash_strings,
     letter_masks,
     lookup,
-    prefix_hashes,
+    neighbourhood_hashes,
     substring_hashes,
-    whole_hashes,
 )
 from ipbridge.engine.marks._records import Filters, Mark
 from ipbridge.engine.marks._reference import DEFAULT_CUTOFF
@@ -74,21 +69,6 @@ from ipbridge.engine.marks._store import Store
 FORMAT = "ipbridge-mark-index/1"
 BATCH = 200_000
 Rows = npt.NDArray[np.int64]
-
-
-def _neighbourhood(key: str, depth: int) -> U64:
-    """The hashes of ``key`` and of every string left after deleting up to ``depth`` (0-2) of its characters.
-
-    The empty string is left out. Repeats are harmless: lookups take distinct hashes.
-    """
-    points, lengths = codes([key])
-    prefixes = prefix_hashes(points)
-    found = [whole_hashes(prefixes, lengths)]
-    if depth >= 1 and len(key) >= 2:
-        found.append(deletion_hashes(points, lengths, prefixes)[0])
-    if depth >= 2 and len(key) >= 3:
-        found.append(double_deletion_hashes(lengths, prefixes, len(key))[0])
-    return np.concatenate(found)
 
 
 def _shared_parts(key: str) -> list[str]:
@@ -260,7 +240,7 @@ class MarkIndex:
         # containment channel can find anything for it.
         within_reach = n - reach <= self._max_key
         if within_reach:
-            hashes = _neighbourhood(query.key, reach)
+            hashes = neighbourhood_hashes(query.key, reach)
             rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
             near = distinct(np.concatenate(rows))
             near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
@@ -341,8 +321,8 @@ class MarkIndex:
             rows = store.keep(distinct(rows), filters)
             # Rank by the channel's score (it depends on the key length only, so one score per length),
             # then check the resemblance really holds, since hashes may collide.
-            by_length = {int(m): score(int(m)) for m in distinct(lengths[rows])}
-            scores = np.array([by_length[int(m)] for m in lengths[rows]], dtype=np.float64)
+            each, inverse = np.unique(lengths[rows], return_inverse=True)
+            scores = np.array([score(int(m)) for m in each.tolist()], dtype=np.float64)[inverse]
             keep = scores >= score_cutoff
             rows, scores = rows[keep], scores[keep]
             chosen = []

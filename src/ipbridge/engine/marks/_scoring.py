@@ -97,12 +97,24 @@ class Query(NamedTuple):
     phonetic: str
     order: str
     latin: bool
+    plain_key: str
+    unleet_key: str
 
     @classmethod
     def of(cls, text: str) -> Query:
         words = mark_words(text)
         key = "".join(words)
-        return cls(text, normalise(text), words, key, _metaphone(key), order_key(words), is_latin(key, text))
+        return cls(
+            text,
+            normalise(text),
+            words,
+            key,
+            _metaphone(key),
+            order_key(words),
+            is_latin(key, text),
+            pinyin_key(text, homoglyphs=False),
+            _unleet_key(text),
+        )
 
 
 class Match(NamedTuple):
@@ -226,13 +238,9 @@ def explain(query: Query, text: str, words: Sequence[str], found: Match) -> tupl
             strength = edit_score(found.edits, q_len, m_len)
             plural = "edit" if found.edits == 1 else "edits"
             ranked.append((strength, Reason("edit_distance", f"{found.edits} {plural}")))
-        if Levenshtein.distance(pinyin_key(query.text, homoglyphs=False), pinyin_key(text, homoglyphs=False)) > (
-            found.edits
-        ):
+        if Levenshtein.distance(query.plain_key, pinyin_key(text, homoglyphs=False)) > found.edits:
             ranked.append((strength, Reason("homoglyph")))
-        if found.level != "leetspeak" and Levenshtein.distance(_unleet_key(query.text), _unleet_key(text)) > (
-            found.edits
-        ):
+        if found.level != "leetspeak" and Levenshtein.distance(query.unleet_key, _unleet_key(text)) > found.edits:
             ranked.append((strength, Reason("leetspeak")))
     if found.edits != 0:
         if found.word_order:
