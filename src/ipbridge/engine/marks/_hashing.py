@@ -257,6 +257,12 @@ def lookup(table: U64, hashes: U64) -> npt.NDArray[np.int64]:
     """The rows stored in a sorted packed ``table`` under any of ``hashes`` (with repeats)."""
     if len(table) == 0 or len(hashes) == 0:
         return np.zeros(0, dtype=np.int64)
+    if len(hashes) == 1:
+        # One key, the common case: two scalar binary searches and a slice.
+        key = (int(hashes[0]) >> ROW_BITS) << ROW_BITS
+        low = int(table.searchsorted(np.uint64(key)))
+        high = int(table.searchsorted(np.uint64(key | int(ROW_MASK)), side="right"))
+        return (table[low:high] & ROW_MASK).astype(np.int64)
     low_keys: U64 = distinct((hashes >> np.uint64(ROW_BITS)) << np.uint64(ROW_BITS))
     low = np.searchsorted(table, low_keys, side="left")
     high = np.searchsorted(table, np.bitwise_or(low_keys, ROW_MASK), side="right")

@@ -235,7 +235,7 @@ class MarkIndex:
         n = len(query.key)
         lengths = store.columns["key_length"]
         reach = _reachable_edits(query, score_cutoff)
-        candidates = []
+        candidates: list[Rows] = [np.zeros(0, dtype=np.int64)]
         # A long query (a listing title) is farther than ``reach`` edits from every mark: only the
         # containment channel can find anything for it.
         within_reach = n - reach <= self._max_key
@@ -318,6 +318,8 @@ class MarkIndex:
         picked: list[Rows] = []
 
         def best(rows: Rows, score: Callable[[int], float], holds: Callable[[int], bool]) -> None:
+            if len(rows) == 0:
+                return
             rows = store.keep(distinct(rows), filters)
             # Rank by the channel's score (it depends on the key length only, so one score per length),
             # then check the resemblance really holds, since hashes may collide.

@@ -142,6 +142,8 @@ class Store:
         """The rows that are alive and pass ``filters``, vectorised."""
         c = self.columns
         keep = c["alive"][rows]
+        if filters.empty:
+            return rows[keep]
         if filters.offices is not None:
             codes = [self.offices.codes[o] for o in filters.offices if o in self.offices.codes]
             keep &= np.isin(c["office"][rows], codes)
