@@ -260,9 +260,9 @@ def lookup(table: U64, hashes: U64) -> npt.NDArray[np.int64]:
     if len(hashes) == 1:
         # One key, the common case: two scalar binary searches and a slice.
         key = (int(hashes[0]) >> ROW_BITS) << ROW_BITS
-        low = int(table.searchsorted(np.uint64(key)))
-        high = int(table.searchsorted(np.uint64(key | int(ROW_MASK)), side="right"))
-        return (table[low:high] & ROW_MASK).astype(np.int64)
+        first = int(table.searchsorted(np.uint64(key)))
+        last = int(table.searchsorted(np.uint64(key | int(ROW_MASK)), side="right"))
+        return (table[first:last] & ROW_MASK).astype(np.int64)
     low_keys: U64 = distinct((hashes >> np.uint64(ROW_BITS)) << np.uint64(ROW_BITS))
     low = np.searchsorted(table, low_keys, side="left")
     high = np.searchsorted(table, np.bitwise_or(low_keys, ROW_MASK), side="right")
