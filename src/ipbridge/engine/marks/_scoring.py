@@ -18,16 +18,19 @@ each a number in [0, 1]:
 
 ``max_edits`` is 2 when both marks are Latin (keys in a-z only, read from text without Chinese
 characters) and 1 otherwise: Latin marks two typos apart still look alike, while in a key read from
-Chinese the letters come by whole syllables, and one edit there already stands for another character. The keys are
-compared, so every fold of the text (case, accents, homoglyphs, leetspeak, spacing, traditional Chinese)
-applies before any distance is counted.
+Chinese the letters come by whole syllables, and one edit there already stands for another character.
+The keys are compared, so every fold of the text (case, accents, homoglyphs, leetspeak, spacing,
+traditional Chinese) applies before any distance is counted.
 
 A sound-alike alone scores below any one-edit typo of four letters or more, and a containment at least
 the default cutoff of 0.7, however long the name that contains the mark.
 
 The reasons of a hit say which resemblances hold, strongest first, and also which folds brought the two
 closer: ``homoglyph`` when comparing keys built without the homoglyph fold gives a larger distance,
-``leetspeak`` likewise for the leetspeak fold.
+``leetspeak`` likewise for the leetspeak fold. A reason's detail is "" or a short English phrase:
+"1 edit"/"2 edits", "pinyin" gives the shared key ("naike"), "phonetic" the code ("sounds like NK"),
+"contained" says which way ("query inside mark" or "mark inside query"). Hits with equal scores are
+ordered by id.
 """
 
 from __future__ import annotations
