@@ -13,14 +13,12 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Q
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,22 +30,14 @@ from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.rights import tasks
 from ipbridge.rights.importers import PARSERS, CountingStream, ImportFileError
 from ipbridge.rights.models import (
-    ChangeField,
-    ClassScheme,
     ImportBatch,
     ImportFormat,
     ImportRejection,
     ImportStatus,
-    MarkFeature,
-    PartyRole,
-    Right,
-    RightChange,
-    RightGoods,
-    RightKind,
-    RightParty,
-    RightStatus,
 )
 from ipbridge.rights.records import RejectedRecord, RightRecord
+from ipbridge.rights.upsert import Outcome, RecordRefused, clean_number, record_clean
+from ipbridge.rights.upsert import rights_upsert as _upsert
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +52,6 @@ ProgressCallback = Callable[[ImportBatch], None]
 
 class ImportFileTooLarge(ValidationFailed):
     status = 413
-
-
-def _clean_number(number: str) -> str:
-    return "".join(number.split()).upper()
 
 
 def imports_dir() -> Path:
@@ -269,7 +255,7 @@ def _chunks(records: Iterator[RightRecord | RejectedRecord]) -> Iterator[list[Ri
     keys: set[tuple[str, str]] = set()
     for record in records:
         if isinstance(record, RightRecord):
-            key = (record.office.upper(), _clean_number(record.number))
+            key = (record.office.upper(), clean_number(record.number))
             if key in keys:
                 yield chunk
                 chunk, keys = [], set()
@@ -359,140 +345,6 @@ def _rejections_flush(batch: ImportBatch, counts: _Counts) -> None:
         counts.pending_rejections = []
 
 
-# Upsert ----------------------------------------------------------------------------------------------------------
-
-
-class _RecordRefused(ValueError):
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-
-
-_PARTY_ROLES = (
-    (PartyRole.OWNER, "owners"),
-    (PartyRole.FORMER_OWNER, "former_owners"),
-    (PartyRole.REPRESENTATIVE, "representatives"),
-    (PartyRole.CORRESPONDENT, "correspondents"),
-)
-_FIELDS = (
-    "application_number",
-    "registration_number",
-    "kind",
-    "mark_feature",
-    "verbal_element",
-    "transliteration",
-    "title",
-    "images",
-    "status",
-    "filing_date",
-    "registration_date",
-    "expiry_date",
-    "territories",
-)
-_LIMITS = {"verbal_element": 500, "transliteration": 500, "title": 500, "application_number": 50}
-
-
-def _clean_record(record: RightRecord) -> RightRecord:
-    """The record as the register stores it, or ``_RecordRefused`` naming the field at fault."""
-    office = record.office.strip().upper()
-    if not _OFFICE.fullmatch(office):
-        raise _RecordRefused("office", f"“{record.office[:10]}” is not a WIPO ST.3 office code")
-    number = _clean_number(record.number)
-    if not number:
-        raise _RecordRefused("number", "number missing")
-    if len(number) > 50:
-        raise _RecordRefused("number", "number longer than 50 characters")
-    if record.kind not in RightKind.values:
-        raise _RecordRefused("kind", f"unknown kind “{record.kind[:40]}”")
-    if record.status not in RightStatus.values:
-        raise _RecordRefused("status", f"unknown status “{record.status[:40]}”")
-    if record.mark_feature and record.mark_feature not in MarkFeature.values:
-        raise _RecordRefused("mark_feature", f"unknown mark feature “{record.mark_feature[:40]}”")
-    for name, limit in _LIMITS.items():
-        if len(getattr(record, name)) > limit:
-            raise _RecordRefused(name, f"longer than {limit} characters")
-    for role, attribute in _PARTY_ROLES:
-        for party in getattr(record, attribute):
-            if not party.name.strip():
-                raise _RecordRefused(attribute, "a party without a name")
-            if len(party.name) > 500:
-                raise _RecordRefused(attribute, f"{role} name longer than 500 characters")
-    for goods in record.goods:
-        if goods.scheme not in ClassScheme.values or not goods.class_number or len(goods.class_number) > 8:
-            raise _RecordRefused("classes", f"class “{goods.class_number[:10]}” not understood")
-    return replace(
-        record,
-        office=office,
-        number=number,
-        application_number=_clean_number(record.application_number),
-        registration_number=_clean_number(record.registration_number)[:50],
-    )
-
-
-def _party_rows(record: RightRecord) -> list[tuple[str, int, str, str, str, str]]:
-    return [
-        (str(role), position, p.name.strip(), p.address, p.country.upper()[:2], p.email.strip().lower()[:254])
-        for role, attribute in _PARTY_ROLES
-        for position, p in enumerate(getattr(record, attribute))
-    ]
-
-
-def _goods_rows(record: RightRecord) -> list[tuple[str, str, str]]:
-    return sorted((g.scheme, g.class_number, g.description) for g in record.goods)
-
-
-def _values(record: RightRecord) -> dict[str, Any]:
-    return {
-        name: list(getattr(record, name)) if name in ("images", "territories") else getattr(record, name)
-        for name in _FIELDS
-    }
-
-
-def _right_values(right: Right) -> dict[str, Any]:
-    return {name: getattr(right, name) for name in _FIELDS}
-
-
-@dataclass(frozen=True)
-class _State:
-    """What the change history compares."""
-
-    owners: list[str]
-    status: str
-    representatives: list[str]
-    contacts: list[str]
-    expiry_date: str | None
-    classes: list[str]
-    verbal_element: str
-
-
-def _state(
-    values: dict[str, Any], parties: list[tuple[str, int, str, str, str, str]], goods: list[tuple[str, str, str]]
-) -> _State:
-    expiry: date | None = values["expiry_date"]
-    contact_roles = (PartyRole.OWNER, PartyRole.REPRESENTATIVE, PartyRole.CORRESPONDENT)
-    return _State(
-        owners=[p[2] for p in sorted(parties) if p[0] == PartyRole.OWNER],
-        status=values["status"],
-        representatives=[p[2] for p in sorted(parties) if p[0] == PartyRole.REPRESENTATIVE],
-        contacts=sorted({p[5] for p in parties if p[0] in contact_roles and p[5]}),
-        expiry_date=expiry.isoformat() if expiry else None,
-        classes=sorted({g[1] for g in goods}, key=lambda c: (len(c), c)),
-        verbal_element=values["verbal_element"],
-    )
-
-
-_CHANGES = (
-    (ChangeField.OWNER, "owners"),
-    (ChangeField.STATUS, "status"),
-    (ChangeField.REPRESENTATIVE, "representatives"),
-    (ChangeField.CONTACT, "contacts"),
-    (ChangeField.EXPIRY_DATE, "expiry_date"),
-    (ChangeField.CLASSES, "classes"),
-    (ChangeField.VERBAL_ELEMENT, "verbal_element"),
-)
-
-
 def _chunk_import(batch: ImportBatch, chunk: list[RightRecord | RejectedRecord], counts: _Counts) -> None:
     """Upsert one chunk in one transaction; if it fails, once more record by record."""
     start = counts.seen - counts.file_start
@@ -510,8 +362,8 @@ def _chunk_import(batch: ImportBatch, chunk: list[RightRecord | RejectedRecord],
             )
             continue
         try:
-            cleaned.append((offset, _clean_record(record)))
-        except _RecordRefused as exc:
+            cleaned.append((offset, record_clean(record)))
+        except RecordRefused as exc:
             _reject(batch, counts, position=offset, identifier=record.identifier, reason=exc.reason, field=exc.field)
     try:
         with transaction.atomic():
@@ -519,7 +371,7 @@ def _chunk_import(batch: ImportBatch, chunk: list[RightRecord | RejectedRecord],
             _rejections_flush(batch, counts)
     except (DatabaseError, ValueError, TypeError):
         logger.warning("register import %s: chunk failed, retrying record by record", batch.pk, exc_info=True)
-        outcome = _Outcome()
+        outcome = Outcome()
         for position, record in cleaned:
             try:
                 with transaction.atomic():
@@ -539,135 +391,6 @@ def _chunk_import(batch: ImportBatch, chunk: list[RightRecord | RejectedRecord],
     counts.updated += len(outcome.updated)
     counts.unchanged += outcome.unchanged
     # The search index needs no call here: each process's index picks up changed rights at its next search.
-
-
-@dataclass
-class _Outcome:
-    created: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    unchanged: int = 0
-
-    def add(self, other: _Outcome) -> None:
-        self.created += other.created
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-
-
-def _upsert(batch: ImportBatch, records: list[RightRecord]) -> _Outcome:
-    outcome = _Outcome()
-    if not records:
-        return outcome
-    now = timezone.now()
-    by_office: dict[str, list[str]] = {}
-    for record in records:
-        by_office.setdefault(record.office, []).append(record.number)
-    query = Q()
-    for office, numbers in by_office.items():
-        query |= Q(office=office, number__in=numbers)
-    existing = {(r.office, r.number): r for r in Right.objects.filter(query)}
-    parties: dict[int, list[tuple[str, int, str, str, str, str]]] = {}
-    goods: dict[int, list[tuple[str, str, str]]] = {}
-    if existing:
-        ids = [r.pk for r in existing.values()]
-        for right_id, role, position, name, address, country, email in RightParty.objects.filter(
-            right_id__in=ids
-        ).values_list("right_id", "role", "position", "name", "address", "country", "email"):
-            parties.setdefault(right_id, []).append((role, position, name, address, country, email))
-        for right_id, scheme, class_number, description in RightGoods.objects.filter(right_id__in=ids).values_list(
-            "right_id", "scheme", "class_number", "description"
-        ):
-            goods.setdefault(right_id, []).append((scheme, class_number, description))
-
-    new_rights: list[tuple[Right, RightRecord]] = []
-    changed: list[Right] = []
-    replace_parties: list[tuple[int, RightRecord]] = []
-    replace_goods: list[tuple[int, RightRecord]] = []
-    history: list[RightChange] = []
-    for record in records:
-        right = existing.get((record.office, record.number))
-        values = _values(record)
-        if right is None:
-            new_rights.append(
-                (
-                    Right(
-                        office=record.office,
-                        number=record.number,
-                        source_batch=batch,
-                        created_at=now,
-                        updated_at=now,
-                        **values,
-                    ),
-                    record,
-                )
-            )
-            continue
-        old_values = _right_values(right)
-        old_parties = sorted(parties.get(right.pk, []))
-        old_goods = sorted(goods.get(right.pk, []))
-        new_parties = sorted(_party_rows(record))
-        new_goods = _goods_rows(record)
-        if old_values == values and old_parties == new_parties and old_goods == new_goods:
-            outcome.unchanged += 1
-            continue
-        before, after = _state(old_values, old_parties, old_goods), _state(values, new_parties, new_goods)
-        for change_field, attribute in _CHANGES:
-            old, new = getattr(before, attribute), getattr(after, attribute)
-            if old != new:
-                history.append(
-                    RightChange(
-                        right=right, batch=batch, field=change_field, old_value=old, new_value=new, changed_at=now
-                    )
-                )
-        for name, value in values.items():
-            setattr(right, name, value)
-        right.source_batch = batch
-        right.updated_at = now
-        changed.append(right)
-        if old_parties != new_parties:
-            replace_parties.append((right.pk, record))
-        if old_goods != new_goods:
-            replace_goods.append((right.pk, record))
-        outcome.updated.append(right.pk)
-
-    if new_rights:
-        Right.objects.bulk_create([right for right, _record in new_rights])
-        for right, record in new_rights:
-            replace_parties.append((right.pk, record))
-            replace_goods.append((right.pk, record))
-            outcome.created.append(right.pk)
-    if changed:
-        Right.objects.bulk_update(changed, [*_FIELDS, "source_batch", "updated_at"])
-    stale_parties = [pk for pk, _record in replace_parties if pk in parties]
-    if stale_parties:
-        RightParty.objects.filter(right_id__in=stale_parties).delete()
-    stale_goods = [pk for pk, _record in replace_goods if pk in goods]
-    if stale_goods:
-        RightGoods.objects.filter(right_id__in=stale_goods).delete()
-    _rows_insert(
-        RightParty,
-        ("right_id", "role", "position", "name", "address", "country", "email"),
-        [(pk, *row) for pk, record in replace_parties for row in _party_rows(record)],
-    )
-    _rows_insert(
-        RightGoods,
-        ("right_id", "scheme", "class_number", "description"),
-        [(pk, *row) for pk, record in replace_goods for row in _goods_rows(record)],
-    )
-    if history:
-        RightChange.objects.bulk_create(history)
-    return outcome
-
-
-def _rows_insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Plain multi-row INSERTs for the parties and classes of a chunk: they have no defaults, signals or
-    generated values to apply, and building model instances for them cost more than the database did."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 def rights_import_records(*, records: Iterable[RightRecord | RejectedRecord], source: str, format: str) -> ImportBatch:
