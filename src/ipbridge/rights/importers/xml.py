@@ -112,9 +112,28 @@ def _release(element: Element) -> None:
         node, parent = parent, parent.getparent()
 
 
+# Local names by qualified tag, so that each tag string is split once. Bounded: a hostile file can hold any number
+# of distinct tags, and the cache must not grow with it.
+_LOCAL_NAMES: dict[str, str] = {}
+_MAX_LOCAL_NAMES = 10_000
+_ELEMENTS = etree.Element  # as a tag filter: elements only, no comments or processing instructions
+
+
+def _local_name(tag: str) -> str:
+    name = tag.rpartition("}")[2]
+    if len(_LOCAL_NAMES) < _MAX_LOCAL_NAMES:
+        _LOCAL_NAMES[tag] = name
+    return name
+
+
 def local(element: Element) -> str:
     tag = element.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    if tag.__class__ is not str:
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _local_name(tag)
+    return name
 
 
 def text(element: Element | None) -> str:
@@ -127,21 +146,16 @@ def text(element: Element | None) -> str:
     return " ".join(" ".join(element.itertext()).split())
 
 
-_LOCAL_NAMES: dict[str, str] = {}
-
-
 def index(element: Element) -> dict[str, list[Element]]:
     """Every element of a subtree (itself included) by local name, in document order: one pass, then lookups
     are dictionary reads rather than tree walks."""
     found: dict[str, list[Element]] = {}
     names = _LOCAL_NAMES
-    for descendant in element.iter():
+    for descendant in element.iter(_ELEMENTS):
         tag = descendant.tag
-        if tag.__class__ is not str:
-            continue
         name = names.get(tag)
         if name is None:
-            name = names[tag] = tag.rpartition("}")[2]
+            name = _local_name(tag)
         bucket = found.get(name)
         if bucket is None:
             found[name] = [descendant]
@@ -162,10 +176,17 @@ def first_in(found: dict[str, list[Element]], *names: str) -> str:
 def children(element: Element) -> dict[str, list[Element]]:
     """Direct children by local name."""
     found: dict[str, list[Element]] = {}
-    for child in element:
+    names = _LOCAL_NAMES
+    for child in element.iterchildren(_ELEMENTS):
         tag = child.tag
-        if isinstance(tag, str):
-            found.setdefault(tag.rpartition("}")[2], []).append(child)
+        name = names.get(tag)
+        if name is None:
+            name = _local_name(tag)
+        bucket = found.get(name)
+        if bucket is None:
+            found[name] = [child]
+        else:
+            bucket.append(child)
     return found
 
 
