@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -28,7 +28,8 @@ from ipbridge.accounts.selectors import operator_organisation
 from ipbridge.core.errors import NotFound, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.rights import tasks
-from ipbridge.rights.importers import PARSERS, CountingStream, ImportFileError
+from ipbridge.rights.importers import PARSERS, ImportFileError
+from ipbridge.rights.importers.reading import FileRecords
 from ipbridge.rights.models import (
     ImportBatch,
     ImportFormat,
@@ -231,13 +232,12 @@ def import_batch_run(
             if not path.is_file():
                 raise ImportFileError(f"The file {path.name} is no longer there.")
             counts.file_start = counts.seen
-            with path.open("rb") as raw:
-                stream = CountingStream(raw)
-                for chunk in _chunks(parse(cast(BinaryIO, stream))):
-                    _chunk_import(batch, chunk, counts)
-                    _progress_save(batch, counts, bytes_done=done_before + stream.bytes_read)
-                    if on_progress is not None:
-                        on_progress(batch)
+            records = FileRecords(parse, path)
+            for chunk in _chunks(iter(records)):
+                _chunk_import(batch, chunk, counts)
+                _progress_save(batch, counts, bytes_done=done_before + records.bytes_read)
+                if on_progress is not None:
+                    on_progress(batch)
             done_before += path.stat().st_size
     except ImportFileError as exc:
         error = str(exc)

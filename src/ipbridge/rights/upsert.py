@@ -273,13 +273,14 @@ def rights_upsert(batch: ImportBatch, records: list[RightRecord]) -> Outcome:
             replace_goods.append((pk, record))
         outcome.updated.append(pk)
 
-    stored_now = _db_value("updated_at", now)
+    ops = connection.ops
+    stored_now = Right._meta.get_field("updated_at").get_db_prep_save(now, connection=connection)
     if new_rights:
         _rows_insert(
             Right,
             ("office", "number", *_FIELDS, "source_batch_id", "created_at", "updated_at"),
             [
-                (record.office, record.number, *_db_values(values), batch.pk, stored_now, stored_now)
+                (record.office, record.number, *_db_values(values, ops), batch.pk, stored_now, stored_now)
                 for record, values in new_rights
             ],
         )
@@ -298,7 +299,7 @@ def rights_upsert(batch: ImportBatch, records: list[RightRecord]) -> Outcome:
         _rows_update(
             Right,
             (*_FIELDS, "source_batch_id", "updated_at"),
-            [(*_db_values(values), batch.pk, stored_now, pk) for pk, values in changed],
+            [(*_db_values(values, ops), batch.pk, stored_now, pk) for pk, values in changed],
         )
     stale_parties = [pk for pk, _record in replace_parties if pk in parties]
     if stale_parties:
@@ -321,21 +322,27 @@ def rights_upsert(batch: ImportBatch, records: list[RightRecord]) -> Outcome:
     return outcome
 
 
-# The fields whose values the database driver needs converted (dates, times, JSON); the others are plain text.
-_CONVERTED: dict[str, models.Field[Any, Any]] = {
-    field.name: field for field in Right._meta.concrete_fields if isinstance(field, models.DateField | models.JSONField)
+# Dates and JSON are the values the database driver needs converted (times are converted once per chunk); the
+# others are plain text. The backend's own adapters are called, as the model fields would.
+_DATES = frozenset(
+    field.name for field in Right._meta.concrete_fields if type(field) is models.DateField and field.name in _FIELDS
+)
+_JSON = {
+    field.name: field.encoder
+    for field in Right._meta.concrete_fields
+    if isinstance(field, models.JSONField) and field.name in _FIELDS
 }
 
 
-def _db_value(name: str, value: Any) -> Any:
-    return _CONVERTED[name].get_db_prep_save(value, connection=connection)
-
-
-def _db_values(values: dict[str, Any]) -> list[Any]:
-    converted = _CONVERTED
+def _db_values(values: dict[str, Any], ops: Any) -> list[Any]:
+    dates, json = _DATES, _JSON
     return [
-        converted[name].get_db_prep_save(value, connection=connection)
-        if value is not None and name in converted
+        value
+        if value is None
+        else ops.adapt_datefield_value(value)
+        if name in dates
+        else ops.adapt_json_value(value, json[name])
+        if name in json
         else value
         for name, value in values.items()
     ]
