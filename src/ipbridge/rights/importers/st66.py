@@ -55,7 +55,6 @@ _FORMER = re.compile(
 _CURRENT = re.compile(r"\b(current|new|subsequent|present|assignee|successor|true)\b", re.I)
 _ROLE_CHILD = re.compile(r"(Role|Category|Kind|Status|Type)(Code|Text)?$")
 _ROLE_ATTRIBUTES = ("role", "kind", "category", "status", "current", "partyRole", "holderRole")
-_DATE_CHILD = re.compile(r"Date$")
 _RECORDAL = frozenset({"MarkRecord", "MarkEvent", "RecordedEvent", "MarkRecordDetails", "MarkEventDetails"})
 _SEQUENCE = ("ApplicantSequenceNumber", "HolderSequenceNumber", "SequenceNumber", "PartySequenceNumber")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -193,9 +192,15 @@ def territories_of(element: xml.Element, found: dict[str, list[xml.Element]] | N
 
 
 def _joined(found: dict[str, list[xml.Element]], names: tuple[str, ...], separator: str) -> str:
-    return separator.join(
-        content for name in names for element in found.get(name, ()) if (content := xml.text(element))
-    )
+    parts: list[str] = []
+    text = xml.text
+    for name in names:
+        elements = found.get(name)
+        if elements:
+            for element in elements:
+                if content := text(element):
+                    parts.append(content)
+    return separator.join(parts)
 
 
 _ORGANISATION_NAMES = ("OrganizationName", "EntityName", "OrganizationStandardName")
@@ -225,7 +230,10 @@ _EMAILS = ("Email", "EmailAddressText", "ElectronicMail")
 
 def party(element: xml.Element) -> PartyRecord:
     """A party from its ST.66 address book (or ST.96 contact): name, address, country, e-mail."""
-    found = xml.index(element)
+    return _party_in(xml.index(element))
+
+
+def _party_in(found: dict[str, list[xml.Element]]) -> PartyRecord:
     name = (
         _joined(found, _ORGANISATION_NAMES, " ")
         or _joined(found, ("FreeFormatNameLine",), " ")
@@ -268,36 +276,46 @@ def _role(element: xml.Element) -> str:
     return "current" if _CURRENT.search(said) else ""
 
 
-def _date_of(element: xml.Element, record: xml.Element) -> date | None:
-    """The party's own date, else the date of the recordal (transfer) it appears in."""
-    places = [element]
+def _date_of(element: xml.Element, record: xml.Element, walked: list[tuple[str, xml.Element]]) -> date | None:
+    """The party's own date, else the date of the recordal (transfer) it appears in. ``walked`` is the party's
+    subtree (``xml.walk``)."""
+    own = _first_date(walked)
+    if own is not None:
+        return own
     for ancestor in element.iterancestors():
         if ancestor is record:
             break
         if xml.local(ancestor) in _RECORDAL:
-            places.append(ancestor)
-    for place in places:
-        for child in place.iter():
-            if child is not place and isinstance(child.tag, str) and _DATE_CHILD.search(xml.local(child)):
-                try:
-                    found = parse_date(xml.text(child), field="owner")
-                except RecordError:
-                    continue
-                if found is not None:
-                    return found
+            found = _first_date(xml.walk(ancestor))
+            if found is not None:
+                return found
     return None
 
 
-def _sequence(element: xml.Element) -> int:
-    found = xml.first(element, *_SEQUENCE)
-    content = xml.text(found) or str(element.get("sequenceNumber", ""))
+def _first_date(walked: list[tuple[str, xml.Element]]) -> date | None:
+    """The first valid date among the descendants (not the element itself) whose name ends in "Date"."""
+    for name, child in walked[1:]:
+        if name.endswith("Date"):
+            try:
+                found = parse_date(xml.text(child), field="owner")
+            except RecordError:
+                continue
+            if found is not None:
+                return found
+    return None
+
+
+def _sequence(found: dict[str, list[xml.Element]], element: xml.Element) -> int:
+    content = xml.first_in(found, *_SEQUENCE) or str(element.get("sequenceNumber", ""))
     return int(content) if content.isdigit() else 0
 
 
 def owners_of(record: xml.Element) -> tuple[tuple[PartyRecord, ...], tuple[PartyRecord, ...]]:
     candidates: list[_Candidate] = []
     for order, element in enumerate(record.iter("{*}Holder", "{*}Applicant")):
-        found = party(element)
+        walked = xml.walk(element)
+        inside = xml.index_of(walked)
+        found = _party_in(inside)
         if not found.name:
             continue
         candidates.append(
@@ -305,8 +323,8 @@ def owners_of(record: xml.Element) -> tuple[tuple[PartyRecord, ...], tuple[Party
                 party=found,
                 holder=xml.local(element) == "Holder",
                 order=order,
-                sequence=_sequence(element),
-                when=_date_of(element, record),
+                sequence=_sequence(inside, element),
+                when=_date_of(element, record, walked),
                 role=_role(element),
             )
         )

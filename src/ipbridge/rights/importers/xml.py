@@ -17,7 +17,7 @@ from lxml import etree
 
 from ipbridge.rights.importers.common import ImportFileError
 
-__all__ = ["children", "first", "first_in", "index", "iter_records", "local", "text", "texts"]
+__all__ = ["children", "first", "first_in", "index", "index_of", "iter_records", "local", "text", "texts", "walk"]
 
 Element = Any  # lxml's _Element; the parsers only read it
 
@@ -164,12 +164,39 @@ def index(element: Element) -> dict[str, list[Element]]:
     return found
 
 
+def walk(element: Element) -> list[tuple[str, Element]]:
+    """Every element of a subtree (itself first) with its local name, in document order."""
+    names = _LOCAL_NAMES
+    walked: list[tuple[str, Element]] = []
+    for descendant in element.iter(_ELEMENTS):
+        tag = descendant.tag
+        name = names.get(tag)
+        if name is None:
+            name = _local_name(tag)
+        walked.append((name, descendant))
+    return walked
+
+
+def index_of(walked: list[tuple[str, Element]]) -> dict[str, list[Element]]:
+    """``index`` of a subtree already walked."""
+    found: dict[str, list[Element]] = {}
+    for name, element in walked:
+        bucket = found.get(name)
+        if bucket is None:
+            found[name] = [element]
+        else:
+            bucket.append(element)
+    return found
+
+
 def first_in(found: dict[str, list[Element]], *names: str) -> str:
     """The first non-empty text among elements of an ``index`` with these local names (name order first)."""
     for name in names:
-        for element in found.get(name, ()):
-            if content := text(element):
-                return content
+        elements = found.get(name)
+        if elements:
+            for element in elements:
+                if content := text(element):
+                    return content
     return ""
 
 
