@@ -1,8 +1,9 @@
 """Reading a register file for an import: in this process, or for a large file in a second process, so that
 parsing (most of an import's work) runs beside the database writes instead of before each chunk of them.
 
-The second process is forked: it inherits the parser and never touches the database. Records come back in
-batches through a bounded queue, so memory stays flat however large the file and however far the writer lags.
+The second process is forked (from a single-threaded process only): it inherits the parser and never touches
+the database. Records come back in batches through a bounded queue, so memory stays flat however large the file
+and however far the writer lags.
 A file error in the parser (``ImportFileError``) is raised again here, after the records read before it.
 """
 
@@ -11,12 +12,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import fields
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from ipbridge.rights.importers import Parser
 from ipbridge.rights.importers.common import CountingStream, ImportFileError
 from ipbridge.rights.records import GoodsRecord, PartyRecord, RejectedRecord, RightRecord
 
@@ -29,11 +32,14 @@ _QUEUED_BATCHES = 8  # at most this many batches wait for the writer
 _POLL_SECONDS = 1.0
 
 _Record = RightRecord | RejectedRecord
-_Parser = Any  # ``importers.Parser``, not imported here: the package imports this module
 
 
 def _parallel_possible() -> bool:
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Only a single-threaded, non-daemonic process forks: a lock held by another thread at the fork (in libxml2,
+    say) would never be released in the child. The web process's embedded job thread parses in place."""
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return False
+    if multiprocessing.current_process().daemon:
         return False
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return cpus > 1
@@ -42,7 +48,7 @@ def _parallel_possible() -> bool:
 class FileRecords:
     """The records of one file, in file order; ``bytes_read`` tells how far the parser has read."""
 
-    def __init__(self, parse: _Parser, path: Path):
+    def __init__(self, parse: Parser, path: Path):
         self.parse = parse
         self.path = path
         self.bytes_read = 0
@@ -111,7 +117,7 @@ def _by_constructor(cls: type) -> Any:
     return reduce
 
 
-def _produce(parse: _Parser, path: Path, channel: Any) -> None:
+def _produce(parse: Parser, path: Path, channel: Any) -> None:
     """The second process: parse the file and send its records in batches, then how it ended."""
     for cls in (RightRecord, RejectedRecord, PartyRecord, GoodsRecord):
         ForkingPickler.register(cls, _by_constructor(cls))
