@@ -39,6 +39,7 @@ e2e: dev
 	$(BIN)/pytest -q tests/e2e
 
 lint: dev
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
