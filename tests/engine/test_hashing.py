@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
 from ipbridge.engine.marks._hashing import (
+    bigram_masks,
     codes,
     deletion_hashes,
     double_deletion_hashes,
@@ -74,3 +75,11 @@ def test_the_query_neighbourhood_in_plain_python_matches_the_vector_functions(te
 
     assert set(neighbourhood_hashes(text, depth).tolist()) == set(expected)
     assert hash_strings([text]).tolist() == hash_strings([text] * 9)[:1].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys, keys)
+def test_bigram_masks_differ_in_at_most_four_bits_per_edit(a: str, b: str) -> None:
+    first, second = bigram_masks([a, b]).tolist()
+
+    assert bin(first ^ second).count("1") <= 4 * Levenshtein.distance(a, b)

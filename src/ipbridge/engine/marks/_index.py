@@ -38,6 +38,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ipbridge.engine.marks._hashing import (
     MAX_ROWS,
+    bigram_masks,
     distinct,
     hash_strings,
     letter_masks,
@@ -262,7 +263,8 @@ class MarkIndex:
                     found += [lookup(s.parts, shared) for s in segments]
                 extra = distinct(np.concatenate(found))
                 extra = extra[np.abs(lengths[extra].astype(np.int64) - n) <= 2]
-                extra = np.setdiff1d(store.keep(extra, filters), np.fromiter(scored, dtype=np.int64))
+                extra = store.keep(extra, filters)
+                extra = extra[~np.isin(extra, np.fromiter(scored, dtype=np.int64, count=len(scored)))]
                 extra = self._nearest(query.key, extra, 2, limit)
                 scored.update(self._score(query, extra, score_cutoff))
         ids = store.columns["ids"]
@@ -279,8 +281,9 @@ class MarkIndex:
         lengths alone, so ranking by it here cannot drop a mark that belongs in the answer because of
         it; a candidate that belongs there for another resemblance is found by that resemblance's channel.
         """
-        letters = self._store.columns["letters"]
-        rows = rows[np.bitwise_count(letters[rows] ^ letter_masks([key])[0]) <= 2 * edits]
+        columns = self._store.columns
+        rows = rows[np.bitwise_count(columns["letters"][rows] ^ letter_masks([key])[0]) <= 2 * edits]
+        rows = rows[np.bitwise_count(columns["bigrams"][rows] ^ bigram_masks([key])[0]) <= 4 * edits]
         if len(rows) == 0:
             return rows
         keys = self._store.keys(rows)
@@ -317,22 +320,32 @@ class MarkIndex:
         ids = store.columns["ids"]
         picked: list[Rows] = []
 
-        def best(rows: Rows, score: Callable[[int], float], holds: Callable[[int], bool]) -> None:
+        def best(rows: Rows, score: Callable[[int], float], holds: Callable[[int], bool], *, many: bool) -> None:
             if len(rows) == 0:
                 return
-            rows = store.keep(distinct(rows), filters)
-            # Rank by the channel's score (it depends on the key length only, so one score per length),
-            # then check the resemblance really holds, since hashes may collide.
-            each, inverse = np.unique(lengths[rows], return_inverse=True)
-            scores = np.array([score(int(m)) for m in each.tolist()], dtype=np.float64)[inverse]
+            # One hash gives each row once; several hashes may give a row twice, and a row must not
+            # take two places.
+            rows = store.keep(distinct(rows) if many else rows, filters)
+            # The channel's score depends on the key length alone: one table lookup per row.
+            table = np.array([score(m) for m in range(self._max_key + 1)], dtype=np.float64)
+            scores = table[lengths[rows]]
             keep = scores >= score_cutoff
             rows, scores = rows[keep], scores[keep]
-            chosen = []
-            for row in rows[np.lexsort((ids[rows], -scores))].tolist():
-                if holds(row):
-                    chosen.append(row)
-                    if len(chosen) == limit:
-                        break
+            if len(rows) > limit:
+                # The best ``limit`` by (score, smaller id) without sorting them all: everything above the
+                # limit-th score, then the smallest ids among those tied with it.
+                kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+                above, tied = rows[scores > kth], rows[scores == kth]
+                need = limit - len(above)
+                if len(tied) > need:
+                    tied = tied[np.argpartition(ids[tied], need - 1)[:need]]
+                head = np.concatenate((above, tied))
+            else:
+                head = rows
+            chosen = self._verified(head, table, holds, limit)
+            if len(chosen) < limit < len(rows):
+                # A hash collision took a place: rank them all (rare).
+                chosen = self._verified(rows, table, holds, limit)
             picked.append(np.array(chosen, dtype=np.int64))
 
         def key_of(row: int) -> str:
@@ -344,6 +357,7 @@ class MarkIndex:
                 np.concatenate([lookup(s.phonetic, code) for s in segments]),
                 lambda m: phonetic_score(n, m),
                 lambda row: _metaphone(key_of(row)) == query.phonetic,
+                many=False,
             )
         if n >= MIN_CONTAINED:
             whole = hash_strings([query.key])
@@ -351,6 +365,7 @@ class MarkIndex:
                 np.concatenate([lookup(s.runs, whole) for s in segments]),
                 lambda m: contained_score(n, m) if m > n else 0.0,
                 lambda row: query.key in runs(store.mark_words(row)),
+                many=False,
             )
         if n > MIN_CONTAINED and self._max_key >= MIN_CONTAINED:
             parts = substring_hashes(query.key, MIN_CONTAINED, min(n - 1, self._max_key))
@@ -358,8 +373,22 @@ class MarkIndex:
                 np.concatenate([lookup(s.exact, parts) for s in segments]),
                 lambda m: contained_score(m, n) if m < n else 0.0,
                 lambda row: key_of(row) in query.key,
+                many=True,
             )
         return picked
+
+    def _verified(
+        self, rows: Rows, table: npt.NDArray[np.float64], holds: Callable[[int], bool], limit: int
+    ) -> list[int]:
+        """Up to ``limit`` of ``rows`` for which the resemblance holds, best score first, then smaller id."""
+        columns = self._store.columns
+        chosen = []
+        for row in rows[np.lexsort((columns["ids"][rows], -table[columns["key_length"][rows]]))].tolist():
+            if holds(row):
+                chosen.append(row)
+                if len(chosen) == limit:
+                    break
+        return chosen
 
     # Files
 

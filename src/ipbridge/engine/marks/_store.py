@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ipbridge.engine.marks._hashing import letter_masks
+from ipbridge.engine.marks._hashing import bigram_masks, letter_masks
 from ipbridge.engine.marks._records import Filters, Mark, class_mask, owner_key
 from ipbridge.engine.marks._scoring import is_latin
 
@@ -30,6 +30,7 @@ COLUMNS = {
     "key_length": np.uint16,
     "latin": np.bool_,
     "letters": np.uint64,
+    "bigrams": np.uint64,
 }
 
 
@@ -112,6 +113,7 @@ class Store:
             "key_length": [len(key) for key in keys],
             "latin": [is_latin(key, mark.text) for mark, key in zip(marks, keys, strict=True)],
             "letters": letter_masks(keys),
+            "bigrams": bigram_masks(keys),
         }
         # Columns are replaced, never resized in place, so that a search running meanwhile keeps a
         # consistent (older) array.
