@@ -249,3 +249,12 @@ def test_a_listing_title_finds_the_marks_inside_it(index: MarkIndex) -> None:
 
     assert ids(hits) == [2, 1]
     assert hits == ReferenceMatcher(REGISTER).search(title, score_cutoff=0.7)
+
+
+def test_many_marks_with_the_query_key_rank_by_how_equal_their_texts_are() -> None:
+    corpus = [Mark(i, "N I K E") for i in range(1, 15)] + [Mark(20, "nike"), Mark(21, "NIKE"), Mark(22, "NIKE")]
+
+    hits = MarkIndex(corpus).search("NIKE", limit=3)
+
+    assert [(hit.id, hit.score) for hit in hits] == [(21, 1.0), (22, 1.0), (20, 0.98)]
+    assert hits == ReferenceMatcher(corpus).search("NIKE", limit=3)

@@ -50,6 +50,7 @@ from ipbridge.engine.marks._records import Filters, Mark
 from ipbridge.engine.marks._reference import DEFAULT_CUTOFF
 from ipbridge.engine.marks._scoring import (
     EDIT_CAP,
+    LEVEL_SCORES,
     MIN_CONTAINED,
     MIN_PHONETIC,
     Hit,
@@ -59,6 +60,7 @@ from ipbridge.engine.marks._scoring import (
     contained_score,
     edit_score,
     explain,
+    level,
     mark_words,
     match,
     phonetic_score,
@@ -245,7 +247,7 @@ class MarkIndex:
             rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
             near = distinct(np.concatenate(rows))
             near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
-            candidates.append(self._nearest(query.key, store.keep(near, filters), reach, limit))
+            candidates.append(self._nearest(query, store.keep(near, filters), reach, limit))
         if query.order:
             order_hash = hash_strings([query.order])
             candidates += [store.keep(lookup(s.orders, order_hash), filters) for s in segments]
@@ -265,7 +267,7 @@ class MarkIndex:
                 extra = extra[np.abs(lengths[extra].astype(np.int64) - n) <= 2]
                 extra = store.keep(extra, filters)
                 extra = extra[~np.isin(extra, np.fromiter(scored, dtype=np.int64, count=len(scored)))]
-                extra = self._nearest(query.key, extra, 2, limit)
+                extra = self._nearest(query, extra, 2, limit)
                 scored.update(self._score(query, extra, score_cutoff))
         ids = store.columns["ids"]
         best = sorted(scored.items(), key=lambda item: (-item[1][0], int(ids[item[0]])))[:limit]
@@ -274,7 +276,7 @@ class MarkIndex:
             for row, (score, text, words, found) in best
         ]
 
-    def _nearest(self, key: str, rows: Rows, edits: int, limit: int) -> Rows:
+    def _nearest(self, query: Query, rows: Rows, edits: int, limit: int) -> Rows:
         """Of ``rows``, those with the same key and the ``limit`` best by edit score within ``edits`` edits.
 
         The distances come from RapidFuzz in one call. The edit score depends on the distance and the key
@@ -282,6 +284,7 @@ class MarkIndex:
         it; a candidate that belongs there for another resemblance is found by that resemblance's channel.
         """
         columns = self._store.columns
+        key = query.key
         rows = rows[np.bitwise_count(columns["letters"][rows] ^ letter_masks([key])[0]) <= 2 * edits]
         rows = rows[np.bitwise_count(columns["bigrams"][rows] ^ bigram_masks([key])[0]) <= 4 * edits]
         if len(rows) == 0:
@@ -295,10 +298,18 @@ class MarkIndex:
         rows, distances = rows[near], distances[near].astype(np.int64)
         same = distances == 0
         others, distances = rows[~same], distances[~same]
-        longer = np.maximum(len(key), self._store.columns["key_length"][others].astype(np.int64))
+        longer = np.maximum(len(query.key), columns["key_length"][others].astype(np.int64))
         scores = np.minimum(EDIT_CAP, 1.0 - distances / longer)
-        ranked = others[np.lexsort((self._store.columns["ids"][others], -scores))]
-        return np.concatenate((rows[same], ranked[:limit]))
+        ranked = others[np.lexsort((columns["ids"][others], -scores))]
+        equal = rows[same]
+        if len(equal) > limit:
+            # Many marks with the query's very key (a short Chinese mark registered in many offices):
+            # their score is that of the level at which the texts become equal, one per distinct text.
+            texts = self._store.texts.get_many(equal)
+            levels = {text: LEVEL_SCORES[level(query, text)] for text in set(texts)}
+            level_scores = np.array([levels[text] for text in texts], dtype=np.float64)
+            equal = equal[np.lexsort((columns["ids"][equal], -level_scores))]
+        return np.concatenate((equal[:limit], ranked[:limit]))
 
     def _score(
         self, query: Query, rows: Rows, score_cutoff: float

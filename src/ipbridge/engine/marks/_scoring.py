@@ -176,7 +176,8 @@ def _compact(norm: str) -> str:
     return NOT_WORD.sub("", norm)
 
 
-def _level(query: Query, text: str) -> str:
+def level(query: Query, text: str) -> str:
+    """How far the texts must be folded to become equal, for a mark whose key equals the query's."""
     if query.text == text:
         return "exact"
     norm = normalise(text)
@@ -199,10 +200,10 @@ def match(query: Query, text: str, words: Sequence[str]) -> Match | None:
     limit = max_edits(query, key, text)
     distance = Levenshtein.distance(query.key, key, score_cutoff=limit)
     edits = distance if distance <= limit else None
-    level = ""
+    reached = ""
     if edits == 0:
-        level = _level(query, text)
-        scores.append(LEVEL_SCORES[level])
+        reached = level(query, text)
+        scores.append(LEVEL_SCORES[reached])
     elif edits is not None:
         scores.append(edit_score(edits, q_len, m_len))
     phonetic = len(query.phonetic) >= MIN_PHONETIC and query.phonetic == _metaphone(key)
@@ -220,7 +221,7 @@ def match(query: Query, text: str, words: Sequence[str]) -> Match | None:
         scores.append(contained_score(m_len, q_len))
     if not scores:
         return None
-    return Match(max(scores), edits, level, phonetic, word_order, contained)
+    return Match(max(scores), edits, reached, phonetic, word_order, contained)
 
 
 def _unleet_key(text: str) -> str:
