@@ -149,19 +149,7 @@ def text(element: Element | None) -> str:
 def index(element: Element) -> dict[str, list[Element]]:
     """Every element of a subtree (itself included) by local name, in document order: one pass, then lookups
     are dictionary reads rather than tree walks."""
-    found: dict[str, list[Element]] = {}
-    names = _LOCAL_NAMES
-    for descendant in element.iter(_ELEMENTS):
-        tag = descendant.tag
-        name = names.get(tag)
-        if name is None:
-            name = _local_name(tag)
-        bucket = found.get(name)
-        if bucket is None:
-            found[name] = [descendant]
-        else:
-            bucket.append(descendant)
-    return found
+    return index_of(walk(element))
 
 
 def walk(element: Element) -> list[tuple[str, Element]]:
