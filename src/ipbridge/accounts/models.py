@@ -22,6 +22,7 @@ class OrganisationKind(models.TextChoices):
 class VerificationStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("Unverified")
     PENDING = "pending", _("Pending review")
+    MORE_INFORMATION = "more_information", _("More information requested")
     VERIFIED = "verified", _("Verified")
     REJECTED = "rejected", _("Rejected")
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ipbridge.core",
     "ipbridge.accounts",
     "ipbridge.rights",
+    "ipbridge.identity",
     "ipbridge.web",
 ]
 
@@ -149,6 +150,14 @@ PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/min")
 NINJA_PAGINATION_MAX_LIMIT = 500
 # Largest register file an operator may upload for import (streamed to disk, never held in memory).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=4 * 1024**3)
+# Authentication of right holders: identity and ownership documents, the register-contact hold, credentials.
+IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=20 * 1024**2)
+# A contact-of-record code is refused when the register's contact, owner or representative changed within this
+# many days: changing the contact at the office first is how that proof gets hijacked.
+CONTACT_CHANGE_HOLD_DAYS = env.int("CONTACT_CHANGE_HOLD_DAYS", default=90)
+CREDENTIAL_VALIDITY_DAYS = env.int("CREDENTIAL_VALIDITY_DAYS", default=90)
+# Encrypts the credential signing keys kept in the database.
+CREDENTIAL_KEY_SECRET = env.str("CREDENTIAL_KEY_SECRET", default="") or SECRET_KEY
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
 
 CONTENT_SECURITY_POLICY = {

@@ -4,19 +4,26 @@ from django_otp.admin import OTPAdminSite
 
 from ipbridge.accounts.api import router as accounts_router
 from ipbridge.core.api import api
+from ipbridge.identity.api import public as identity_public_router
+from ipbridge.identity.api import router as identity_router
+from ipbridge.identity.views import jwks_json
 from ipbridge.rights.api import router as rights_router
 from ipbridge.web.views import healthz
 
 api.add_router("/", accounts_router)
 api.add_router("/", rights_router)
+api.add_router("/", identity_public_router)
+api.add_router("/", identity_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path(".well-known/jwks.json", jwks_json, name="jwks"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("ipbridge.accounts.urls")),
     path("", include("ipbridge.rights.urls")),
+    path("", include("ipbridge.identity.urls")),
     path("", include("ipbridge.web.urls")),
 ]

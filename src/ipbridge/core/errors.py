@@ -50,3 +50,11 @@ class PermissionDenied(ApplicationError):
 
 class Conflict(ApplicationError):
     status = 409
+
+
+class TooManyRequests(ApplicationError):
+    status = 429
+
+
+class PayloadTooLarge(ApplicationError):
+    status = 413
