@@ -4,15 +4,14 @@ A string's hash is the polynomial ``sum((ord(c) + 1) * B**(n - 1 - i))`` modulo 
 SplitMix64 finaliser. The polynomial form is what lets the hash of a string with one or two characters
 deleted, or of any substring, be computed from the prefix hashes with a few vector operations, for
 millions of strings at once; the finaliser spreads the bits so that the top ones can stand for the whole.
-The hashes depend on nothing but the string, so they can be stored in an index file.
-
-The index stores a hash's top ``HASH_BITS`` bits and a row number in one unsigned 64-bit word
-(:func:`pack`), so that one sorted array is both the hash table and its posting lists.
+The hashes depend on nothing but the string, so they can be stored in an index file
+(:mod:`~ipbridge.engine.marks._table` says how).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -22,10 +21,6 @@ U64 = npt.NDArray[np.uint64]
 T = TypeVar("T", bound=np.generic)
 
 BASE = np.uint64(0x100000001B3)
-ROW_BITS = 28
-HASH_BITS = 64 - ROW_BITS
-ROW_MASK = np.uint64((1 << ROW_BITS) - 1)
-MAX_ROWS = 1 << ROW_BITS
 
 
 def _powers(count: int) -> U64:
@@ -95,6 +90,7 @@ def letter_masks(strings: Sequence[str]) -> U64:
 
 _MASK = (1 << 64) - 1
 _BASE = int(BASE)
+_BIGRAM = 0x9E3779B97F4A7C15
 
 
 def _finalise_one(x: int) -> int:
@@ -110,32 +106,60 @@ def _prefixes_one(text: str) -> list[int]:
     return prefixes
 
 
+def text_prefixes(text: str) -> tuple[U64, U64]:
+    """The prefix hashes of one string (``P[j]`` for its first ``j`` characters) and ``B**j``, ``j`` = 0 ... len.
+
+    Computed with Python integers, which for one string costs less than the matrix functions, then turned
+    into arrays for the vector operations that combine them.
+    """
+    powers = [1]
+    for _ in text:
+        powers.append(powers[-1] * _BASE & _MASK)
+    return np.array(_prefixes_one(text), dtype=np.uint64), np.array(powers, dtype=np.uint64)
+
+
+@lru_cache(maxsize=512)
+def _pairs(n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    first, second = np.triu_indices(n, k=1)
+    return first.astype(np.int64), second.astype(np.int64)
+
+
 def neighbourhood_hashes(text: str, depth: int) -> U64:
     """The hashes of ``text`` and of every string left after deleting up to ``depth`` (0-2) of its characters.
 
-    Plain Python integers: for one short query this is several times faster than the vector functions,
-    which pay a fixed cost per call. The empty string is left out; repeats are left in.
+    The empty string is left out; repeats are left in.
     """
     n = len(text)
-    prefixes = _prefixes_one(text)
-    powers = [1]
-    for _ in range(n):
-        powers.append(powers[-1] * _BASE & _MASK)
-    whole = prefixes[n]
+    p, powers = text_prefixes(text)
+    found = [p[n:]]
+    with np.errstate(over="ignore"):
+        if depth >= 1 and n >= 2:
+            # H(s without s[i]) = H(s) + (P[i] - P[i+1]) * B**(n-1-i)
+            found.append(p[n] + (p[:-1] - p[1:]) * powers[n - 1 :: -1])
+        if depth >= 2 and n >= 3:
+            i, j = _pairs(n)
+            # s[:i] + s[i+1:j] + s[j+1:], each piece shifted by the length of what follows it.
+            tail = n - 1 - j
+            found.append(
+                p[i] * powers[n - 2 - i]
+                + (p[j] - p[i + 1] * powers[j - i - 1]) * powers[tail]
+                + (p[n] - p[j + 1] * powers[tail])
+            )
+    return finalise(np.concatenate(found))
 
-    def piece(start: int, end: int) -> int:
-        return (prefixes[end] - prefixes[start] * powers[end - start]) & _MASK
 
-    found = [whole]
-    if depth >= 1 and n >= 2:
-        found += [(prefixes[i] * powers[n - 1 - i] + piece(i + 1, n)) & _MASK for i in range(n)]
-    if depth >= 2 and n >= 3:
-        found += [
-            (prefixes[i] * powers[n - 2 - i] + piece(i + 1, j) * powers[n - 1 - j] + piece(j + 1, n)) & _MASK
-            for i in range(n)
-            for j in range(i + 1, n)
-        ]
-    return np.array([_finalise_one(h) for h in found], dtype=np.uint64)
+def query_masks(key: str) -> tuple[np.uint64, np.uint64]:
+    """:func:`letter_masks` and :func:`bigram_masks` of one string, with Python integers."""
+    letters = bigrams = 0
+    previous = 0
+    for char in key:
+        point = ord(char) + 1
+        letter = point - (ord("a") + 1)
+        letters |= 1 << (letter if 0 <= letter < 26 else 26 + point % 38)
+        if previous:
+            bigrams |= 1 << (_finalise_one((previous * _BIGRAM + point) & _MASK) >> 58)
+        previous = point
+    return np.uint64(letters), np.uint64(bigrams)
 
 
 def bigram_masks(strings: Sequence[str]) -> U64:
@@ -151,7 +175,7 @@ def bigram_masks(strings: Sequence[str]) -> U64:
     if points.shape[1] < 2:
         return np.zeros(len(strings), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        pairs = finalise(points[:, :-1] * np.uint64(0x9E3779B97F4A7C15) + points[:, 1:]) >> np.uint64(58)
+        pairs = finalise(points[:, :-1] * np.uint64(_BIGRAM) + points[:, 1:]) >> np.uint64(58)
     masks = np.where(points[:, 1:] > 0, np.left_shift(np.uint64(1), pairs), np.uint64(0))
     return np.bitwise_or.reduce(masks, axis=1)
 
@@ -243,16 +267,19 @@ def double_deletion_hashes(
     return finalise(hashes[valid]), source[valid]
 
 
-def substring_hashes(text: str, min_length: int, max_length: int) -> U64:
-    """The finalised hashes of every substring of ``text`` whose length is in ``[min_length, max_length]``."""
-    points, _ = codes([text])
-    prefixes = prefix_hashes(points)[0]
-    n = len(text)
+@lru_cache(maxsize=512)
+def _spans(n: int, min_length: int, max_length: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     starts, ends = np.triu_indices(n + 1, k=min_length)
     keep = ends - starts <= max_length
-    starts, ends = starts[keep], ends[keep]
+    return starts[keep].astype(np.int64), ends[keep].astype(np.int64)
+
+
+def substring_hashes(text: str, min_length: int, max_length: int) -> U64:
+    """The finalised hashes of every substring of ``text`` whose length is in ``[min_length, max_length]``."""
+    prefixes, powers = text_prefixes(text)
+    starts, ends = _spans(len(text), min_length, max_length)
     with np.errstate(over="ignore"):
-        return finalise(prefixes[ends] - prefixes[starts] * POWERS[ends - starts])
+        return finalise(prefixes[ends] - prefixes[starts] * powers[ends - starts])
 
 
 def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
@@ -264,30 +291,3 @@ def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
     keep[0] = True
     np.not_equal(values[1:], values[:-1], out=keep[1:])
     return values[keep]
-
-
-def pack(hashes: U64, rows: npt.NDArray[np.int64]) -> U64:
-    """One word per entry: the hash's top bits above the row number, so that sorting groups equal hashes."""
-    return ((hashes >> np.uint64(ROW_BITS)) << np.uint64(ROW_BITS)) | rows.astype(np.uint64)
-
-
-def lookup(table: U64, hashes: U64) -> npt.NDArray[np.int64]:
-    """The rows stored in a sorted packed ``table`` under any of ``hashes`` (with repeats)."""
-    if len(table) == 0 or len(hashes) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if len(hashes) == 1:
-        # One key, the common case: two scalar binary searches and a slice.
-        key = (int(hashes[0]) >> ROW_BITS) << ROW_BITS
-        first = int(table.searchsorted(np.uint64(key)))
-        last = int(table.searchsorted(np.uint64(key | int(ROW_MASK)), side="right"))
-        return (table[first:last] & ROW_MASK).astype(np.int64)
-    low_keys: U64 = distinct((hashes >> np.uint64(ROW_BITS)) << np.uint64(ROW_BITS))
-    low = np.searchsorted(table, low_keys, side="left")
-    high = np.searchsorted(table, np.bitwise_or(low_keys, ROW_MASK), side="right")
-    counts = high - low
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    # Gather the ranges [low, high) without a Python loop.
-    starts = np.repeat(low - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    return (table[np.arange(total) + starts] & ROW_MASK).astype(np.int64)

@@ -37,13 +37,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ipbridge.engine.marks._hashing import (
-    MAX_ROWS,
-    bigram_masks,
+    U64,
     distinct,
     hash_strings,
-    letter_masks,
-    lookup,
     neighbourhood_hashes,
+    query_masks,
     substring_hashes,
 )
 from ipbridge.engine.marks._records import Filters, Mark
@@ -66,24 +64,13 @@ from ipbridge.engine.marks._scoring import (
     phonetic_score,
     runs,
 )
-from ipbridge.engine.marks._segment import PART_MIN, Segment, build, merge, part_bounds, part_key
+from ipbridge.engine.marks._segment import PART_MIN, Segment, build, merge, shared_part_hashes
 from ipbridge.engine.marks._store import Store
+from ipbridge.engine.marks._table import MAX_ROWS
 
-FORMAT = "ipbridge-mark-index/1"
+FORMAT = "ipbridge-mark-index/2"
 BATCH = 200_000
 Rows = npt.NDArray[np.int64]
-
-
-def _shared_parts(key: str) -> list[str]:
-    """The part keys a mark two edits from ``key`` or closer must share with it (see ``Segment.parts``)."""
-    n = len(key)
-    found = []
-    for length in range(max(PART_MIN, n - 2), n + 3):
-        for number, (start, end) in enumerate(part_bounds(length)):
-            size = end - start
-            for at in range(max(0, start - 2), min(n - size, start + 2) + 1):
-                found.append(part_key(length, number, key[at : at + size]))
-    return found
 
 
 def _reachable_edits(query: Query, score_cutoff: float) -> int:
@@ -140,8 +127,8 @@ class MarkIndex:
                 words = [mark_words(mark.text) for mark in batch]
                 first = len(self._store)
                 self._store.append(batch, words)
-                latin = self._store.columns["latin"][first:]
-                batches.append(build(first, [mark.id for mark in batch], words, latin))
+                latin, bigrams = self._store.columns["latin"][first:], self._store.columns["bigrams"][first:]
+                batches.append(build(first, [mark.id for mark in batch], words, latin, bigrams))
             if not batches:
                 return
             alive = self._store.columns["alive"]
@@ -238,36 +225,31 @@ class MarkIndex:
         n = len(query.key)
         lengths = store.columns["key_length"]
         reach = _reachable_edits(query, score_cutoff)
+        masks = query_masks(query.key)
         candidates: list[Rows] = [np.zeros(0, dtype=np.int64)]
         # A long query (a listing title) is farther than ``reach`` edits from every mark: only the
         # containment channel can find anything for it.
         within_reach = n - reach <= self._max_key
         if within_reach:
             hashes = neighbourhood_hashes(query.key, reach)
-            rows = [lookup(s.exact, hashes) for s in segments] + [lookup(s.deletions, hashes) for s in segments]
+            rows = [s.exact.rows(hashes) for s in segments] + [s.deletions.rows(hashes) for s in segments]
             near = distinct(np.concatenate(rows))
             near = near[np.abs(lengths[near].astype(np.int64) - n) <= reach]
-            candidates.append(self._nearest(query, store.keep(near, filters), reach, limit))
+            candidates.append(self._nearest(query, masks, store.keep(near, filters), reach, limit))
         if query.order:
             order_hash = hash_strings([query.order])
-            candidates += [store.keep(lookup(s.orders, order_hash), filters) for s in segments]
+            candidates += [store.keep(s.orders.rows(order_hash), filters) for s in segments]
         candidates += self._length_channels(query, score_cutoff, limit, filters)
         scored = self._score(query, distinct(np.concatenate(candidates)), score_cutoff)
         if within_reach and reach == 2:
             ceiling = edit_score(2, n, n + 2)
             above = sum(1 for s, *_ in scored.values() if s > ceiling)
             if ceiling >= score_cutoff and above < limit:
-                found = []
-                if n - 2 < PART_MIN:
-                    found += [lookup(s.deletions2, hashes) for s in segments]
-                if n + 2 >= PART_MIN:
-                    shared = hash_strings(_shared_parts(query.key))
-                    found += [lookup(s.parts, shared) for s in segments]
-                extra = distinct(np.concatenate(found))
+                extra = self._two_edits(query, masks, hashes, segments)
                 extra = extra[np.abs(lengths[extra].astype(np.int64) - n) <= 2]
                 extra = store.keep(extra, filters)
                 extra = extra[~np.isin(extra, np.fromiter(scored, dtype=np.int64, count=len(scored)))]
-                extra = self._nearest(query, extra, 2, limit)
+                extra = self._nearest(query, masks, extra, 2, limit)
                 scored.update(self._score(query, extra, score_cutoff))
         ids = store.columns["ids"]
         best = sorted(scored.items(), key=lambda item: (-item[1][0], int(ids[item[0]])))[:limit]
@@ -276,17 +258,37 @@ class MarkIndex:
             for row, (score, text, words, found) in best
         ]
 
-    def _nearest(self, query: Query, rows: Rows, edits: int, limit: int) -> Rows:
+    @staticmethod
+    def _two_edits(query: Query, masks: tuple[np.uint64, np.uint64], hashes: U64, segments: Iterable[Segment]) -> Rows:
+        """The marks two edits from the query that the deletion neighbourhood of radius one may miss, and others.
+
+        A part shared by many keys (a common last word) gives a long run of the ``parts`` table; the
+        bigram masks stored beside it throw most of the run out before any row is looked at.
+        """
+        n = len(query.key)
+        found = [np.zeros(0, dtype=np.int64)]
+        if n - 2 < PART_MIN:
+            found += [s.deletions2.rows(hashes) for s in segments]
+        if n + 2 >= PART_MIN:
+            shared = shared_part_hashes(query.key)
+            for s in segments:
+                at = s.parts.positions(shared)
+                at = at[np.bitwise_count(s.part_bigrams[at] ^ masks[1]) <= 8]
+                found.append(s.parts.rows_at(at))
+        return distinct(np.concatenate(found))
+
+    def _nearest(self, query: Query, masks: tuple[np.uint64, np.uint64], rows: Rows, edits: int, limit: int) -> Rows:
         """Of ``rows``, those with the same key and the ``limit`` best by edit score within ``edits`` edits.
 
-        The distances come from RapidFuzz in one call. The edit score depends on the distance and the key
-        lengths alone, so ranking by it here cannot drop a mark that belongs in the answer because of
-        it; a candidate that belongs there for another resemblance is found by that resemblance's channel.
+        ``masks`` are the query key's letter and bigram masks. The distances come from RapidFuzz in one
+        call. The edit score depends on the distance and the key lengths alone, so ranking by it here
+        cannot drop a mark that belongs in the answer because of it; a candidate that belongs there for
+        another resemblance is found by that resemblance's channel.
         """
         columns = self._store.columns
         key = query.key
-        rows = rows[np.bitwise_count(columns["letters"][rows] ^ letter_masks([key])[0]) <= 2 * edits]
-        rows = rows[np.bitwise_count(columns["bigrams"][rows] ^ bigram_masks([key])[0]) <= 4 * edits]
+        rows = rows[np.bitwise_count(columns["letters"][rows] ^ masks[0]) <= 2 * edits]
+        rows = rows[np.bitwise_count(columns["bigrams"][rows] ^ masks[1]) <= 4 * edits]
         if len(rows) == 0:
             return rows
         keys = self._store.keys(rows)
@@ -316,8 +318,9 @@ class MarkIndex:
     ) -> dict[int, tuple[float, str, tuple[str, ...], Match]]:
         store = self._store
         scored = {}
-        for row in rows.tolist():
-            text, words = store.text(row), store.mark_words(row)
+        texts, joined = store.texts.get_many(rows), store.words.get_many(rows)
+        for row, text, spaced in zip(rows.tolist(), texts, joined, strict=True):
+            words = tuple(spaced.split(" ")) if spaced else ()
             found = match(query, text, words)
             if found is not None and found.score >= score_cutoff:
                 scored[row] = (found.score, text, words, found)
@@ -365,7 +368,7 @@ class MarkIndex:
         if len(query.phonetic) >= MIN_PHONETIC:
             code = hash_strings([query.phonetic])
             best(
-                np.concatenate([lookup(s.phonetic, code) for s in segments]),
+                np.concatenate([s.phonetic.rows(code) for s in segments]),
                 lambda m: phonetic_score(n, m),
                 lambda row: _metaphone(key_of(row)) == query.phonetic,
                 many=False,
@@ -373,7 +376,7 @@ class MarkIndex:
         if n >= MIN_CONTAINED:
             whole = hash_strings([query.key])
             best(
-                np.concatenate([lookup(s.runs, whole) for s in segments]),
+                np.concatenate([s.runs.rows(whole) for s in segments]),
                 lambda m: contained_score(n, m) if m > n else 0.0,
                 lambda row: query.key in runs(store.mark_words(row)),
                 many=False,
@@ -381,7 +384,7 @@ class MarkIndex:
         if n > MIN_CONTAINED and self._max_key >= MIN_CONTAINED:
             parts = substring_hashes(query.key, MIN_CONTAINED, min(n - 1, self._max_key))
             best(
-                np.concatenate([lookup(s.exact, parts) for s in segments]),
+                np.concatenate([s.exact.rows(parts) for s in segments]),
                 lambda m: contained_score(m, n) if m < n else 0.0,
                 lambda row: key_of(row) in query.key,
                 many=True,

@@ -65,6 +65,8 @@ class _Packed:
 
     def get_many(self, rows: npt.NDArray[np.int64]) -> list[str]:
         """The strings of ``rows``, gathered with one vector operation and decoded at once."""
+        if len(rows) == 0:
+            return []
         starts, ends = self.offsets[rows], self.offsets[rows + 1]
         sizes = ends - starts
         total = int(sizes.sum())
@@ -177,13 +179,18 @@ class Store:
     @classmethod
     def load(cls, folder: Path, *, mmap: bool) -> Store:
         mode: Literal["r"] | None = "r" if mmap else None
+
+        def read(name: str) -> npt.NDArray[Any]:
+            # A plain array over the mapped file: a memory map's subclass costs microseconds on every indexing.
+            return np.load(folder / f"{name}.npy", mmap_mode=mode).view(np.ndarray)
+
         store = cls()
         for name in COLUMNS:
-            store.columns[name] = np.load(folder / f"{name}.npy", mmap_mode=mode)
+            store.columns[name] = read(name)
         # The alive flags change on removal, so they are always read into memory.
         store.columns["alive"] = np.array(store.columns["alive"])
-        store.texts = _Packed(np.load(folder / "texts.data.npy", mmap_mode=mode), np.load(folder / "texts.offsets.npy"))
-        store.words = _Packed(np.load(folder / "words.data.npy", mmap_mode=mode), np.load(folder / "words.offsets.npy"))
+        store.texts = _Packed(read("texts.data"), np.load(folder / "texts.offsets.npy"))
+        store.words = _Packed(read("words.data"), np.load(folder / "words.offsets.npy"))
         store.offices = _Vocabulary(np.load(folder / "offices.npy").tolist())
         store.statuses = _Vocabulary(np.load(folder / "statuses.npy").tolist())
         store.owners = _Vocabulary(np.load(folder / "owners.npy").tolist())
