@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -21,7 +21,7 @@ def _setup() -> None:
     translation.activate(settings.LANGUAGE_CODE)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -192,6 +192,82 @@ def import_rights(files: tuple[Path, ...], format_: str, quiet: bool) -> None:
         sys.exit(1)
     if batch.rejected and batch.rejected == batch.records_seen:
         sys.exit(1)
+
+
+@main.group("credential")
+def credential() -> None:
+    """Signed credentials of right holders and agents: issue (operators) and verify (anyone)."""
+
+
+@credential.command("issue")
+@click.option("--org", "org_slug", required=True, help="The organisation (its id, the slug).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the token to a file.")
+def credential_issue(org_slug: str, out_path: Path | None) -> None:
+    """Sign a credential for a verified right holder or agent, as the instance's operators, and print it."""
+    _setup()
+    from ipbridge.accounts import selectors
+    from ipbridge.core.errors import ApplicationError
+    from ipbridge.identity import credentials
+
+    operator = selectors.operator_organisation()
+    if operator is None:
+        _fail("this instance has no operator organisation (create one with `ipbridge create-org --kind operator`)")
+    try:
+        organisation = selectors.organisation_by_slug(org_slug)
+        issued = credentials.credential_issue(actor=selectors.actor_for_system(operator), organisation=organisation)
+    except ApplicationError as exc:
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    if out_path is not None:
+        out_path.write_text(issued.token + "\n", encoding="utf-8")
+        click.echo(f"credential {issued.jti} written to {out_path}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    else:
+        click.echo(issued.token)
+
+
+@credential.command("verify")
+@click.argument("token")
+@click.option(
+    "--jwks",
+    "jwks_source",
+    metavar="FILE_OR_URL",
+    help="The issuer's published keys; by default fetched from the issuer named in the token.",
+)
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for the instance.")
+def credential_verify(token: str, jwks_source: str | None, timeout: float) -> None:
+    """Verify a credential (the token, or a file holding it): its signature and dates offline, its revocation
+    when the instance can be reached. Exits with 0 only when it is valid."""
+    from ipbridge.engine import credentials
+
+    try:
+        if Path(token).is_file():
+            token = Path(token).read_text(encoding="utf-8")
+    except OSError:
+        pass  # not a file name: the token itself
+    result, checked = credentials.verify_online(token.strip(), jwks_source=jwks_source, timeout=timeout)
+    if not result.valid:
+        click.echo(f"invalid ({result.reason}): {result.detail}")
+        sys.exit(1)
+    claims = result.claims
+    organisation = claims.get("organisation", {})
+    click.echo(f"valid: {result.detail}")
+    click.echo(
+        f"  organisation: {organisation.get('name', '')} ({organisation.get('id', '')}, {organisation.get('kind', '')})"
+    )
+    for right in claims.get("rights", []):
+        click.echo(
+            f"  right: {right.get('office')} {right.get('number')} {right.get('mark', '')} — {right.get('proof')}"
+        )
+    for mandate in claims.get("mandates", []):
+        principal = mandate.get("principal", {}).get("name", "")
+        click.echo(
+            f"  mandate from {principal}: {', '.join(mandate.get('actions', []))} until {mandate.get('valid_until')}"
+        )
+    if checked is None:
+        click.echo("  revocation: not checked, the issuing instance could not be reached")
+    elif checked:
+        click.echo("  revocation: checked, not revoked")
+    else:
+        click.echo("  revocation: not checked, the credential names no status address")
 
 
 @main.command("worker", context_settings={"ignore_unknown_options": True})

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ipbridge.accounts import services
 from ipbridge.accounts.models import Membership, Organisation, Role, User
+from ipbridge.identity.demo import demo_authentication_load
 from ipbridge.rights.demo import demo_register_load
 
 DEMO_PASSWORD = "ipbridge-demo-2026"  # noqa: S105 — documented demo credential, refused outside demo mode
@@ -47,7 +48,7 @@ WORLD = (
         "Aurora Cosmetics S.A.",
         "right_holder",
         "FR",
-        "verified",
+        "unverified",
         (("brand@aurora.demo", "Amélie Laurent", Role.ADMIN), ("analyst@aurora.demo", "Marc Dubois", Role.MEMBER)),
     ),
     DemoOrganisation(
@@ -55,7 +56,7 @@ WORLD = (
         "深圳流明电子有限公司 Lumina Electronics",
         "right_holder",
         "CN",
-        "verified",
+        "unverified",
         (("ip@lumina.demo", "Chen Jing 陈静", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -63,7 +64,7 @@ WORLD = (
         "BrandGuard IP Services",
         "agent",
         "DE",
-        "verified",
+        "unverified",
         (("agent@brandguard.demo", "Lena Fischer", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -79,7 +80,7 @@ WORLD = (
         "Little Bazaar",
         "marketplace",
         "PT",
-        "pending",
+        "unverified",
         (("owner@littlebazaar.demo", "Rui Costa", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -103,7 +104,7 @@ WORLD = (
         "Bright Deals Shop",
         "merchant",
         "PL",
-        "pending",
+        "unverified",
         (("seller@brightdeals.demo", "Piotr Nowak", Role.ADMIN),),
     ),
     DemoOrganisation(
@@ -179,6 +180,7 @@ def demo_load() -> int:
         raise RuntimeError("The demo loads only when IPBRIDGE_DEMO is on; never on a production instance.")
     count = _organisations_load()
     demo_register_load()
+    demo_authentication_load()
     return count
 
 

@@ -17,6 +17,7 @@ from ipbridge.core.errors import NotFound
 from ipbridge.engine.names import same_organisation
 from ipbridge.identity.codes import email_masked
 from ipbridge.identity.models import (
+    ClaimRelation,
     ClaimStatus,
     DocumentKind,
     IdentityDocument,
@@ -25,6 +26,7 @@ from ipbridge.identity.models import (
     RightClaim,
 )
 from ipbridge.rights.models import ChangeField, PartyRole, Right, RightChange
+from ipbridge.rights.verification import Authority
 
 # Register changes that make a code sent to the contact of record worthless as proof.
 CONTACT_FIELDS = (ChangeField.CONTACT, ChangeField.OWNER, ChangeField.REPRESENTATIVE)
@@ -256,36 +258,24 @@ def holder_authentication(*, actor: Actor, slug: str) -> Authentication:
     )
 
 
-@dataclass(frozen=True)
-class Authority:
-    """Someone who is not the owner of record but may act for the right: an agent under a mandate from the
-    authenticated owner, or an authenticated exclusive licensee."""
-
-    organisation: Organisation
-    kind: str  # "mandate" or "licence"
-    on_behalf_of: Organisation | None
-    valid_until: object | None
-
-
-def authority_for(*, right: Right, claimant: str) -> Authority | None:
-    """The authority by which ``claimant`` (a name) acts for ``right`` on IPBridge today, if any."""
+def authority_for(right: Right, claimant: str) -> Authority | None:
+    """The authority by which ``claimant`` (a name) may act for ``right`` on IPBridge today, if any: an
+    authenticated exclusive licence, or a mandate in force from an authenticated holder of the right."""
     if not claimant.strip():
         return None
+    approved = RightClaim.objects.select_related("organisation").filter(right=right, status=ClaimStatus.APPROVED)
+    holders = []
+    for claim in approved:
+        if claim.relation == ClaimRelation.EXCLUSIVE_LICENSEE and same_organisation(claimant, claim.organisation.name):
+            return Authority(claim.organisation.name, "licence")
+        holders.append(claim.organisation_id)
     today = timezone.localdate()
-    holders = {c.organisation_id: c for c in RightClaim.objects.filter(right=right, status=ClaimStatus.APPROVED)}
-    if not holders:
-        return None
-    for claim in RightClaim.objects.select_related("organisation").filter(
-        right=right, status=ClaimStatus.APPROVED, relation="exclusive_licensee"
-    ):
-        if same_organisation(claimant, claim.organisation.name):
-            return Authority(claim.organisation, "licence", None, None)
     mandates = (
         Mandate.objects.select_related("agent", "principal")
         .filter(rights=right, principal_id__in=holders, revoked_at=None, valid_from__lte=today, valid_until__gte=today)
-        .order_by("-valid_until")
+        .order_by("-valid_until", "-id")
     )
     for mandate in mandates:
         if same_organisation(claimant, mandate.agent.name):
-            return Authority(mandate.agent, "mandate", mandate.principal, mandate.valid_until)
+            return Authority(mandate.agent.name, "mandate", mandate.principal.name, mandate.valid_until)
     return None

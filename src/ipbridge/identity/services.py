@@ -175,8 +175,9 @@ def identity_profile_update(
     address: str = "",
     email_domain: str = "",
 ) -> IdentityProfile:
-    """The organisation's stated identity. Changing the legal name or registration number of a verified
-    organisation sends it back for review; changing the e-mail domain asks for a new confirmation."""
+    """The organisation's stated identity. Changing a stated legal name or registration number of a verified
+    organisation makes it unverified until reviewed again; changing the e-mail domain asks for a new
+    confirmation."""
     actor.require("identity:write")
     _editable(actor)
     profile = _profile_for_update(actor.organisation)
@@ -202,6 +203,7 @@ def identity_profile_update(
         "email_domain": domain,
     }
     changed = {name: value for name, value in values.items() if getattr(profile, name) != value}
+    restated = {name for name in ("legal_name", "registration_number") if name in changed and getattr(profile, name)}
     if not changed:
         return profile
     for name, value in changed.items():
@@ -211,9 +213,7 @@ def identity_profile_update(
         profile.domain_confirmed_email = ""
     profile.updated_at = timezone.now()
     profile.save()
-    if {"legal_name", "registration_number"} & changed.keys() and _organisation_status(
-        actor
-    ) == VerificationStatus.VERIFIED:
+    if restated and _organisation_status(actor) == VerificationStatus.VERIFIED:
         Organisation.objects.filter(pk=actor.organisation.pk).update(verification_status=VerificationStatus.UNVERIFIED)
         actor.organisation.verification_status = VerificationStatus.UNVERIFIED
         changed["verification_status"] = VerificationStatus.UNVERIFIED

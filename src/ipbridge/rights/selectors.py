@@ -13,7 +13,7 @@ from ipbridge.engine.marks import Reason
 from ipbridge.engine.names import same_organisation
 from ipbridge.rights.index import register_index
 from ipbridge.rights.models import IN_FORCE_STATUSES, PartyRole, Right, RightChange, RightParty, RightStatus
-from ipbridge.rights.verification import Claim, Verification, verify
+from ipbridge.rights.verification import AuthorityLookup, Claim, Verification, verify
 
 
 def _clean_number(number: str) -> str:
@@ -63,12 +63,12 @@ def right_find_by_mark(*, mark: str, office: str = "", claimant: str = "") -> Ri
     return chosen[0] if chosen else None
 
 
-def right_verify(*, claim: Claim) -> Verification:
+def right_verify(*, claim: Claim, authority: AuthorityLookup | None = None) -> Verification:
     if claim.office and claim.number:
         right = right_find(office=claim.office, number=claim.number)
     else:
         right = right_find_by_mark(mark=claim.mark, office=claim.office, claimant=claim.claimant)
-    return verify(claim, right)
+    return verify(claim, right, authority=authority)
 
 
 def right_history(*, right: Right) -> QuerySet[RightChange]:

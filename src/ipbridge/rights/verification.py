@@ -3,6 +3,7 @@ these goods and this territory — every check explained."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -57,6 +58,22 @@ class Verification:
     right: Right | None
 
 
+@dataclass(frozen=True)
+class Authority:
+    """Someone other than the owner of record who may act for the right, as authenticated on IPBridge: an agent
+    under a mandate from the authenticated owner, or an authenticated exclusive licensee."""
+
+    name: str
+    kind: str  # "mandate" or "licence"
+    on_behalf_of: str = ""
+    valid_until: date | None = None
+
+
+# Who, besides the owner of record, may act for a right: looked up by the caller (authentication lives outside
+# the register).
+AuthorityLookup = Callable[[Right, str], Authority | None]
+
+
 def _in_force(right: Right, on: date) -> Check:
     status_label = RightStatus(right.status).label
     if right.status not in IN_FORCE_STATUSES:
@@ -101,7 +118,7 @@ def _in_force(right: Right, on: date) -> Check:
     )
 
 
-def _owner(right: Right, claimant: str) -> Check:
+def _owner(right: Right, claimant: str, authority: AuthorityLookup | None) -> Check:
     parties = list(right.parties.all())
     owners = [p.name for p in parties if p.role == PartyRole.OWNER]
     former = [p.name for p in parties if p.role == PartyRole.FORMER_OWNER]
@@ -111,6 +128,24 @@ def _owner(right: Right, claimant: str) -> Check:
             True,
             _("“%(claimant)s” is the owner of record (%(owners)s).")
             % {"claimant": claimant, "owners": "; ".join(owners)},
+        )
+    acting = authority(right, claimant) if authority is not None else None
+    if acting is not None and acting.kind == "mandate":
+        return Check(
+            "owner",
+            True,
+            _(
+                "“%(claimant)s” is not the owner of record but acts for %(principal)s, the authenticated owner, "
+                "under a mandate valid until %(date)s."
+            )
+            % {"claimant": acting.name, "principal": acting.on_behalf_of, "date": acting.valid_until},
+        )
+    if acting is not None:
+        return Check(
+            "owner",
+            True,
+            _("“%(claimant)s” is not the owner of record but its authenticated exclusive licensee (%(owners)s).")
+            % {"claimant": acting.name, "owners": "; ".join(owners) or "—"},
         )
     if any(same_organisation(claimant, name) for name in former):
         return Check(
@@ -183,8 +218,9 @@ def _territory(right: Right, territory: str) -> Check:
     )
 
 
-def verify(claim: Claim, right: Right | None) -> Verification:
-    """Every check the claim asks for, on the right the register holds (None when it holds none)."""
+def verify(claim: Claim, right: Right | None, *, authority: AuthorityLookup | None = None) -> Verification:
+    """Every check the claim asks for, on the right the register holds (None when it holds none). ``authority``
+    tells who else may act for the right (agents under mandate, licensees)."""
     if right is None:
         wanted = f"{claim.office} {claim.number}".strip() or claim.mark
         return Verification(
@@ -202,7 +238,7 @@ def verify(claim: Claim, right: Right | None) -> Verification:
         _in_force(right, claim.on),
     ]
     if claim.claimant:
-        checks.append(_owner(right, claim.claimant))
+        checks.append(_owner(right, claim.claimant, authority))
     if claim.nice_class is not None or claim.goods:
         checks.append(_goods(right, claim.nice_class, claim.goods))
     if claim.territory:

@@ -11,6 +11,7 @@ from ninja import Router
 from ninja.throttling import AnonRateThrottle
 
 from ipbridge.accounts.schemas import ErrorOut
+from ipbridge.identity.selectors import authority_for
 from ipbridge.rights import selectors
 from ipbridge.rights.presenters import right_public, search_result_public
 from ipbridge.rights.schemas import RightOut, SearchOut, VerifyIn, VerifyOut
@@ -34,7 +35,7 @@ def right_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
         territory=payload.territory,
         on=payload.date,
     )
-    result = selectors.right_verify(claim=claim)
+    result = selectors.right_verify(claim=claim, authority=authority_for)
     return {
         "verdict": result.verdict,
         "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in result.checks],

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from ipbridge.accounts.forms import add_application_error
 from ipbridge.core.errors import ApplicationError
+from ipbridge.identity.selectors import authority_for
 from ipbridge.rights import selectors
 from ipbridge.rights.forms import SearchForm, VerifyForm
 from ipbridge.rights.presenters import reason_detail, reason_label
@@ -32,7 +33,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             add_application_error(form, exc)
         else:
-            result = selectors.right_verify(claim=claim)
+            result = selectors.right_verify(claim=claim, authority=authority_for)
     return render(request, "rights/verify.html", {"form": form, "result": result})
 
 
