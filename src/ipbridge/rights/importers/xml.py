@@ -17,7 +17,21 @@ from lxml import etree
 
 from ipbridge.rights.importers.common import ImportFileError
 
-__all__ = ["children", "first", "first_in", "index", "index_of", "iter_records", "local", "text", "texts", "walk"]
+__all__ = [
+    "PARSER_OPTIONS",
+    "checked_prolog",
+    "children",
+    "first",
+    "first_in",
+    "index",
+    "index_of",
+    "iter_records",
+    "local",
+    "refuse_doctype",
+    "text",
+    "texts",
+    "walk",
+]
 
 Element = Any  # lxml's _Element; the parsers only read it
 
@@ -30,10 +44,27 @@ _PROLOG_BYTES = 64 * 1024
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
-def _refuse_doctype(element: Element) -> None:
+# Never resolve entities, load a DTD or touch the network; keep libxml2's size limits; comments and processing
+# instructions are not content.
+PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def refuse_doctype() -> None:
+    raise ImportFileError(_REFUSED)
+
+
+def _check_docinfo(element: Element) -> None:
     info = element.getroottree().docinfo
     if info.internalDTD is not None or info.doctype or info.system_url or info.public_id:
-        raise ImportFileError(_REFUSED)
+        refuse_doctype()
 
 
 class _Prefixed:
@@ -53,7 +84,7 @@ class _Prefixed:
         return bytes(self.rest.read(size))
 
 
-def _checked_prolog(stream: Any) -> _Prefixed:
+def checked_prolog(stream: Any) -> _Prefixed:
     """Refuse a DOCTYPE before libxml2 sees it: even unexpanded, an entity bomb would make it give up with an
     obscure error. UTF-16 files are checked too (their NUL bytes are dropped for the check)."""
     head = bytes(stream.read(_PROLOG_BYTES))
@@ -61,7 +92,7 @@ def _checked_prolog(stream: Any) -> _Prefixed:
     start = _FIRST_ELEMENT.search(probe)
     prolog = probe[: start.start()] if start else probe
     if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-        raise ImportFileError(_REFUSED)
+        refuse_doctype()
     return _Prefixed(head, stream)
 
 
@@ -73,22 +104,13 @@ def iter_records(stream: Any, tags: Iterable[str], *, unless_inside: str = "") -
     """
     enclosing = f"{{*}}{unless_inside}" if unless_inside else ""
     context = etree.iterparse(
-        _checked_prolog(stream),
-        events=("end",),
-        tag=[f"{{*}}{tag}" for tag in tags],
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
+        checked_prolog(stream), events=("end",), tag=[f"{{*}}{tag}" for tag in tags], **PARSER_OPTIONS
     )
     checked = False
     try:
         for _event, element in context:
             if not checked:
-                _refuse_doctype(element)
+                _check_docinfo(element)
                 checked = True
             if enclosing and next(element.iterancestors(enclosing), None) is not None:
                 continue
@@ -96,7 +118,7 @@ def iter_records(stream: Any, tags: Iterable[str], *, unless_inside: str = "") -
             _release(element)
         root = getattr(context, "root", None)
         if not checked and root is not None:
-            _refuse_doctype(root)
+            _check_docinfo(root)
     except etree.XMLSyntaxError as exc:
         raise ImportFileError(f"The file is not well-formed XML: {exc.msg or exc}") from exc
 
