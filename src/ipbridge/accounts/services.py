@@ -190,8 +190,19 @@ def organisation_switch(*, user: User, organisation_id: int) -> Organisation:
 
 @transaction.atomic
 def organisation_set_verification(*, actor: Actor, organisation_id: int, status: str, reason: str = "") -> Organisation:
+    """Operators' administrators set an organisation's verification status directly."""
     actor.require_operator()
     actor.require("accounts:write")
+    return organisation_verification_decided(actor=actor, organisation_id=organisation_id, status=status, reason=reason)
+
+
+@transaction.atomic
+def organisation_verification_decided(
+    *, actor: Actor, organisation_id: int, status: str, reason: str = ""
+) -> Organisation:
+    """Record an operator's verification decision. The caller has checked the permission beyond being an
+    operator (an administrator's direct change, or an identity review)."""
+    actor.require_operator()
     if status not in VerificationStatus.values:
         raise ValidationFailed(
             "invalid_choice",
@@ -217,8 +228,15 @@ def organisation_set_verification(*, actor: Actor, organisation_id: int, status:
 
 @transaction.atomic
 def organisation_request_verification(*, actor: Actor, note: str = "") -> Organisation:
-    """An organisation asks the operators to review its identity."""
+    """An organisation's administrators ask the operators to review its identity."""
     actor.require("accounts:write")
+    return organisation_verification_pending(actor=actor, note=note)
+
+
+@transaction.atomic
+def organisation_verification_pending(*, actor: Actor, note: str = "") -> Organisation:
+    """Put the actor's organisation in the operators' review queue. The caller has checked the actor's permission
+    (an administrator's request, or identity details submitted for review)."""
     organisation = Organisation.objects.select_for_update().get(pk=actor.organisation.pk)
     if organisation.verification_status == VerificationStatus.VERIFIED:
         raise Conflict("already_verified", _("Your organisation is already verified."))

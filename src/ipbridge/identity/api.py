@@ -134,7 +134,7 @@ def identity_document_add(request: HttpRequest, kind: Form[str], file: File[Uplo
 
 
 @router.delete(
-    "/identity/documents/{document_id}", response={204: None, **ERRORS}, operation_id="identity_document_remove"
+    "/identity/documents/{int:document_id}", response={204: None, **ERRORS}, operation_id="identity_document_remove"
 )
 def identity_document_remove(request: HttpRequest, document_id: int) -> Status[None]:
     services.identity_document_remove(actor=_actor(request), document_id=document_id)
@@ -142,7 +142,7 @@ def identity_document_remove(request: HttpRequest, document_id: int) -> Status[N
 
 
 @router.get(
-    "/identity/documents/{document_id}/content",
+    "/identity/documents/{int:document_id}/content",
     response={200: None, **ERRORS},
     operation_id="identity_document_content",
 )
@@ -237,13 +237,15 @@ def identity_claim_start(request: HttpRequest, payload: ClaimIn) -> Status[dict[
     return Status(201, _claim(actor, claim.pk))
 
 
-@router.get("/identity/claims/{claim_id}", response={200: ClaimOut, **ERRORS}, operation_id="identity_claim_get")
+@router.get("/identity/claims/{int:claim_id}", response={200: ClaimOut, **ERRORS}, operation_id="identity_claim_get")
 def identity_claim_get(request: HttpRequest, claim_id: int) -> dict[str, Any]:
     return _claim(_actor(request), claim_id)
 
 
 @router.post(
-    "/identity/claims/{claim_id}/code", response={200: ClaimOut, **ERRORS}, operation_id="identity_claim_code_confirm"
+    "/identity/claims/{int:claim_id}/code",
+    response={200: ClaimOut, **ERRORS},
+    operation_id="identity_claim_code_confirm",
 )
 def identity_claim_code_confirm(request: HttpRequest, claim_id: int, payload: CodeIn) -> dict[str, Any]:
     """The code the contact of record received."""
@@ -253,7 +255,7 @@ def identity_claim_code_confirm(request: HttpRequest, claim_id: int, payload: Co
 
 
 @router.post(
-    "/identity/claims/{claim_id}/code/resend",
+    "/identity/claims/{int:claim_id}/code/resend",
     response={201: CodeSentOut, **ERRORS},
     operation_id="identity_claim_code_resend",
 )
@@ -262,7 +264,7 @@ def identity_claim_code_resend(request: HttpRequest, claim_id: int) -> Status[di
 
 
 @router.post(
-    "/identity/claims/{claim_id}/documents",
+    "/identity/claims/{int:claim_id}/documents",
     response={201: DocumentOut, **ERRORS},
     operation_id="identity_claim_document_add",
 )
@@ -277,7 +279,9 @@ def identity_claim_document_add(
 
 
 @router.post(
-    "/identity/claims/{claim_id}/withdraw", response={200: ClaimOut, **ERRORS}, operation_id="identity_claim_withdraw"
+    "/identity/claims/{int:claim_id}/withdraw",
+    response={200: ClaimOut, **ERRORS},
+    operation_id="identity_claim_withdraw",
 )
 def identity_claim_withdraw(request: HttpRequest, claim_id: int) -> dict[str, Any]:
     actor = _actor(request)
@@ -286,7 +290,7 @@ def identity_claim_withdraw(request: HttpRequest, claim_id: int) -> dict[str, An
 
 
 @router.post(
-    "/identity/claims/{claim_id}/review", response={200: ClaimOut, **ERRORS}, operation_id="identity_claim_review"
+    "/identity/claims/{int:claim_id}/review", response={200: ClaimOut, **ERRORS}, operation_id="identity_claim_review"
 )
 def identity_claim_review(request: HttpRequest, claim_id: int, payload: DecisionIn) -> dict[str, Any]:
     """Operators: decide a claim in review."""
@@ -339,14 +343,14 @@ def identity_mandate_grant(
 
 
 @router.get(
-    "/identity/mandates/{mandate_id}", response={200: MandateOut, **ERRORS}, operation_id="identity_mandate_get"
+    "/identity/mandates/{int:mandate_id}", response={200: MandateOut, **ERRORS}, operation_id="identity_mandate_get"
 )
 def identity_mandate_get(request: HttpRequest, mandate_id: int) -> dict[str, Any]:
     return mandate_out(selectors.access_mandate(actor=_actor(request), mandate_id=mandate_id))
 
 
 @router.post(
-    "/identity/mandates/{mandate_id}/revoke",
+    "/identity/mandates/{int:mandate_id}/revoke",
     response={200: MandateOut, **ERRORS},
     operation_id="identity_mandate_revoke",
 )
@@ -393,13 +397,13 @@ def credential_issue(request: HttpRequest, payload: CredentialIssueIn) -> Status
     return Status(201, credential_out(credentials.credential_issue(actor=actor, organisation=organisation)))
 
 
-@router.get("/credentials/{credential_id}", response={200: CredentialOut, **ERRORS}, operation_id="credential_get")
+@router.get("/credentials/{int:credential_id}", response={200: CredentialOut, **ERRORS}, operation_id="credential_get")
 def credential_get(request: HttpRequest, credential_id: int) -> dict[str, Any]:
     return credential_out(credentials.access_credential(actor=_actor(request), credential_id=credential_id))
 
 
 @router.post(
-    "/credentials/{credential_id}/revoke", response={200: CredentialOut, **ERRORS}, operation_id="credential_revoke"
+    "/credentials/{int:credential_id}/revoke", response={200: CredentialOut, **ERRORS}, operation_id="credential_revoke"
 )
 def credential_revoke(request: HttpRequest, credential_id: int, payload: RevokeIn) -> dict[str, Any]:
     actor = _actor(request)

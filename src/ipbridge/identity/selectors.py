@@ -131,6 +131,7 @@ def claims_visible(*, actor: Actor, status: str = "") -> QuerySet[RightClaim]:
 
 def claims_for_review(*, actor: Actor) -> QuerySet[RightClaim]:
     actor.require_operator()
+    actor.require("identity:read")
     return claims_visible(actor=actor).filter(status=ClaimStatus.IN_REVIEW).order_by("created_at", "id")
 
 
@@ -145,6 +146,7 @@ def claim_others(*, claim: RightClaim) -> QuerySet[RightClaim]:
 
 def organisations_for_review(*, actor: Actor) -> QuerySet[Organisation]:
     actor.require_operator()
+    actor.require("identity:read")
     return (
         Organisation.objects.filter(verification_status=VerificationStatus.PENDING)
         .exclude(kind=OrganisationKind.OPERATOR)
@@ -155,6 +157,7 @@ def organisations_for_review(*, actor: Actor) -> QuerySet[Organisation]:
 
 def organisation_for_review(*, actor: Actor, slug: str) -> Organisation:
     actor.require_operator()
+    actor.require("identity:read")
     organisation = Organisation.objects.filter(slug=slug).exclude(kind=OrganisationKind.OPERATOR).first()
     if organisation is None:
         raise NotFound()

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.audit import AuditAction, audit_record
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
-from ipbridge.accounts.services import organisation_request_verification, organisation_set_verification
+from ipbridge.accounts.services import organisation_verification_decided, organisation_verification_pending
 from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.engine.names import same_organisation
@@ -343,7 +343,7 @@ def identity_submit(*, actor: Actor, note: str = "") -> IdentityProfile:
             field=missing[0].field,
             details={"missing": [m.code for m in missing]},
         )
-    organisation_request_verification(actor=actor, note=note)
+    organisation_verification_pending(actor=actor, note=note)
     profile.submitted_at = timezone.now()
     profile.save(update_fields=["submitted_at"])
     _audit(actor, AuditAction.IDENTITY_SUBMITTED, subject=profile)
@@ -366,7 +366,7 @@ def identity_review_decide(*, actor: Actor, organisation_id: int, decision: str,
         "reject": VerificationStatus.REJECTED,
         "more_information": VerificationStatus.MORE_INFORMATION,
     }[decision]
-    organisation = organisation_set_verification(
+    organisation = organisation_verification_decided(
         actor=actor, organisation_id=organisation.pk, status=status, reason=reason
     )
     profile = _profile_for_update(organisation)
