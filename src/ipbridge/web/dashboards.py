@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ipbridge.accounts import selectors
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import OrganisationKind, VerificationStatus
+from ipbridge.identity import selectors as identity_selectors
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,6 @@ class Step:
     text: str | Promise
     done: bool
     url_name: str | None = None
-    request_verification: bool = False
 
 
 KIND_PURPOSES: dict[str, Promise] = {
@@ -48,6 +48,19 @@ WHY_API_KEY: dict[str, Promise] = {
 }
 
 
+def _verification_step(actor: Actor) -> Step:
+    """Verification goes through the identity page: the stated identity, its documents, the domain."""
+    kind, status = actor.organisation.kind, actor.organisation.verification_status
+    if status == VerificationStatus.PENDING:
+        text: str | Promise = _("Your request is with the operators.")
+    elif status in {VerificationStatus.REJECTED, VerificationStatus.MORE_INFORMATION}:
+        note = identity_selectors.identity_profile(organisation=actor.organisation).review_note
+        text = _("The operators answered: %(note)s") % {"note": note} if note else WHY_VERIFY.get(kind, "")
+    else:
+        text = WHY_VERIFY.get(kind, _("Verified organisations are trusted by everyone here."))
+    return Step(_("Get your organisation verified"), text, status == VerificationStatus.VERIFIED, "identity:overview")
+
+
 def next_steps(actor: Actor) -> list[Step]:
     figures = selectors.organisation_figures(actor=actor)
     kind = actor.organisation.kind
@@ -67,17 +80,25 @@ def next_steps(actor: Actor) -> list[Step]:
         ),
     ]
     if kind != OrganisationKind.OPERATOR:
-        status = actor.organisation.verification_status
+        steps.insert(0, _verification_step(actor))
+    if kind == OrganisationKind.RIGHT_HOLDER:
         steps.insert(
-            0,
+            1,
             Step(
-                _("Get your organisation verified"),
-                _("Your request is with the operators.")
-                if status == VerificationStatus.PENDING
-                else WHY_VERIFY.get(kind, _("Verified organisations are trusted by everyone here.")),
-                status == VerificationStatus.VERIFIED,
-                request_verification=status in {VerificationStatus.UNVERIFIED, VerificationStatus.REJECTED}
-                and actor.can("accounts:write"),
+                _("Authenticate your rights"),
+                _("Prove that the register's rights are yours: a code to the contact of record, or documents."),
+                identity_selectors.rights_held(organisation=actor.organisation).exists(),
+                "identity:claims",
+            ),
+        )
+    if kind == OrganisationKind.AGENT:
+        steps.insert(
+            1,
+            Step(
+                _("Receive a mandate"),
+                _("A right holder authorises you in writing, for some of its rights, marketplaces and actions."),
+                bool(identity_selectors.mandates_in_force(organisation=actor.organisation)),
+                "identity:mandates",
             ),
         )
     if kind in WHY_API_KEY:

@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.models import OrganisationKind
 
 
 @dataclass(frozen=True)
@@ -16,11 +17,21 @@ class NavItem:
     url_name: str
     scope: str | None = None
     operator_only: bool = False
+    kinds: frozenset[str] | None = None  # the kinds of organisation that see it; None: every kind
 
+
+HOLDERS = frozenset({OrganisationKind.RIGHT_HOLDER})
+HOLDERS_AND_AGENTS = frozenset({OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT})
+ALL_BUT_OPERATORS = frozenset(OrganisationKind.values) - {OrganisationKind.OPERATOR}
 
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
+    NavItem(_("Identity"), "identity:overview", scope="identity:read", kinds=ALL_BUT_OPERATORS),
+    NavItem(_("Rights held"), "identity:claims", scope="identity:read", kinds=HOLDERS),
+    NavItem(_("Mandates"), "identity:mandates", scope="identity:read", kinds=HOLDERS_AND_AGENTS),
+    NavItem(_("Credentials"), "identity:credentials", scope="identity:read", kinds=HOLDERS_AND_AGENTS),
     NavItem(_("Organisations"), "accounts:organisations", operator_only=True),
+    NavItem(_("Identity reviews"), "identity:reviews", scope="identity:read", operator_only=True),
     NavItem(_("Register imports"), "rights:imports", operator_only=True),
     NavItem(_("Members"), "accounts:members", scope="accounts:read"),
     NavItem(_("API keys"), "accounts:api_keys", scope="accounts:read"),
@@ -32,5 +43,7 @@ def items_for(actor: Actor) -> list[NavItem]:
     return [
         item
         for item in ITEMS
-        if (not item.operator_only or actor.is_operator) and (item.scope is None or actor.can(item.scope))
+        if (not item.operator_only or actor.is_operator)
+        and (item.kinds is None or actor.organisation.kind in item.kinds)
+        and (item.scope is None or actor.can(item.scope))
     ]
