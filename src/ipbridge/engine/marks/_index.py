@@ -49,7 +49,9 @@ from ipbridge.engine.marks._reference import DEFAULT_CUTOFF
 from ipbridge.engine.marks._scoring import (
     EDIT_CAP,
     LEVEL_SCORES,
+    MAX_UNEQUAL,
     MIN_CONTAINED,
+    MIN_EQUAL,
     MIN_PHONETIC,
     Hit,
     Match,
@@ -225,6 +227,11 @@ class MarkIndex:
         n = len(query.key)
         lengths = store.columns["key_length"]
         reach = _reachable_edits(query, score_cutoff)
+        if MIN_EQUAL > MAX_UNEQUAL and score_cutoff <= MIN_EQUAL:
+            equal = self._equal(query, filters)
+            if len(equal) >= limit:
+                # A short Chinese mark's reading is shared by thousands of marks: the answer is among them.
+                return self._hits(query, self._score(query, self._by_level(query, equal)[:limit], score_cutoff), limit)
         masks = query_masks(query.key)
         candidates: list[Rows] = [np.zeros(0, dtype=np.int64)]
         # A long query (a listing title) is farther than ``reach`` edits from every mark: only the
@@ -251,12 +258,33 @@ class MarkIndex:
                 extra = extra[~np.isin(extra, np.fromiter(scored, dtype=np.int64, count=len(scored)))]
                 extra = self._nearest(query, masks, extra, 2, limit)
                 scored.update(self._score(query, extra, score_cutoff))
-        ids = store.columns["ids"]
+        return self._hits(query, scored, limit)
+
+    def _hits(
+        self, query: Query, scored: dict[int, tuple[float, str, tuple[str, ...], Match]], limit: int
+    ) -> list[Hit]:
+        ids = self._store.columns["ids"]
         best = sorted(scored.items(), key=lambda item: (-item[1][0], int(ids[item[0]])))[:limit]
         return [
             Hit(int(ids[row]), text, score, explain(query, text, words, found))
             for row, (score, text, words, found) in best
         ]
+
+    def _equal(self, query: Query, filters: Filters) -> Rows:
+        """The live rows passing ``filters`` whose key is the query's."""
+        store = self._store
+        whole = hash_strings([query.key])
+        rows = store.keep(np.concatenate([s.exact.rows(whole) for s in self._segments]), filters)
+        rows = rows[store.columns["key_length"][rows] == len(query.key)]
+        return rows[np.array([key == query.key for key in store.keys(rows)], dtype=bool)]
+
+    def _by_level(self, query: Query, equal: Rows) -> Rows:
+        """Rows with the query's key, best first: by the level at which their texts become equal, then id."""
+        columns = self._store.columns
+        texts = self._store.texts.get_many(equal)
+        levels = {text: LEVEL_SCORES[level(query, text)] for text in set(texts)}
+        level_scores = np.array([levels[text] for text in texts], dtype=np.float64)
+        return equal[np.lexsort((columns["ids"][equal], -level_scores))]
 
     @staticmethod
     def _two_edits(query: Query, masks: tuple[np.uint64, np.uint64], hashes: U64, segments: Iterable[Segment]) -> Rows:
@@ -305,12 +333,9 @@ class MarkIndex:
         ranked = others[np.lexsort((columns["ids"][others], -scores))]
         equal = rows[same]
         if len(equal) > limit:
-            # Many marks with the query's very key (a short Chinese mark registered in many offices):
-            # their score is that of the level at which the texts become equal, one per distinct text.
-            texts = self._store.texts.get_many(equal)
-            levels = {text: LEVEL_SCORES[level(query, text)] for text in set(texts)}
-            level_scores = np.array([levels[text] for text in texts], dtype=np.float64)
-            equal = equal[np.lexsort((columns["ids"][equal], -level_scores))]
+            # Many marks with the query's very key: their score is that of the level at which the texts
+            # become equal, one per distinct text.
+            equal = self._by_level(query, equal)
         return np.concatenate((equal[:limit], ranked[:limit]))
 
     def _score(

@@ -168,6 +168,12 @@ def edit_score(edits: int, query_length: int, mark_length: int) -> float:
     return min(EDIT_CAP, 1.0 - edits / max(query_length, mark_length))
 
 
+# The most any resemblance but equal keys can score (a containment stays below 0.9), and the least that
+# equal keys score: marks with the query's key outrank every other mark.
+MAX_UNEQUAL = max(EDIT_CAP, WORD_ORDER, contained_score(1, 1), phonetic_score(1, 1))
+MIN_EQUAL = min(LEVEL_SCORES.values())
+
+
 def _metaphone(key: str) -> str:
     return jellyfish.metaphone(key) if key else ""
 
