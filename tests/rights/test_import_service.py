@@ -13,6 +13,7 @@ from ipbridge.accounts.models import AuditEvent, OrganisationKind
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import PermissionDenied, ValidationFailed
 from ipbridge.rights import services
+from ipbridge.rights.importers import reading
 from ipbridge.rights.models import ImportBatch, ImportRejection, Right, RightChange
 from ipbridge.rights.records import GoodsRecord, PartyRecord, RejectedRecord, RightRecord
 from tests.factories import OrganisationFactory
@@ -20,6 +21,17 @@ from tests.factories import OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True, params=["in_process", "parser_process"])
+def reading_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every import test runs twice: the file parsed in the importing process, and in a second (forked) process
+    that sends the records back in batches, as large files are."""
+    if request.param == "parser_process":
+        monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(reading, "_parallel_possible", lambda: True)  # also on a one-core machine
+        monkeypatch.setattr(reading, "_BATCH", 2)  # several batches even for the small fixtures
+    return str(request.param)
 
 
 def run(name: str, format: str = "st66") -> ImportBatch:
@@ -278,3 +290,23 @@ def test_unknown_format_and_missing_file_name_the_field(tmp_path: Path) -> None:
         services.rights_import_files(format="st66", paths=[tmp_path / "nope.xml"])
 
     assert (bad_format.value.field, missing.value.field) == ("format", "file")
+
+
+def test_a_file_parsed_in_the_parser_process_arrives_in_batches_and_in_order(
+    reading_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forked = reading.FileRecords._forked
+    used: list[Path] = []
+
+    def spied(self: reading.FileRecords) -> Any:
+        used.append(self.path)
+        return forked(self)
+
+    monkeypatch.setattr(reading.FileRecords, "_forked", spied)
+
+    batch = run("wo_st66.xml")
+
+    assert used == ([FIXTURES / "wo_st66.xml"] if reading_path == "parser_process" else [])
+    assert counts(batch) == ("done", 4, 2, 0, 0, 2)
+    assert list(ImportRejection.objects.filter(batch=batch).values_list("position", flat=True)) == [3, 4]
+    assert batch.bytes_done == batch.bytes_total

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from operator import attrgetter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -143,8 +144,17 @@ def _goods_rows(record: RightRecord) -> list[_GoodsRow]:
     return sorted((g.scheme, g.class_number, g.description) for g in record.goods)
 
 
-def _values(record: RightRecord) -> dict[str, Any]:
-    return {name: list(getattr(record, name)) if name in _LIST_FIELDS else getattr(record, name) for name in _FIELDS}
+_FIELD_VALUES = attrgetter(*_FIELDS)
+_LISTS = tuple(position for position, name in enumerate(_FIELDS) if name in _LIST_FIELDS)
+_STATUS, _EXPIRY_DATE, _VERBAL_ELEMENT = (_FIELDS.index(name) for name in ("status", "expiry_date", "verbal_element"))
+
+
+def _values(record: RightRecord) -> list[Any]:
+    """The record's ``_FIELDS`` as the database gives them back (lists for the JSON lists)."""
+    values = list(_FIELD_VALUES(record))
+    for position in _LISTS:
+        values[position] = list(values[position])
+    return values
 
 
 @dataclass(frozen=True)
@@ -163,16 +173,16 @@ class _State:
 _CONTACT_ROLES = frozenset({PartyRole.OWNER, PartyRole.REPRESENTATIVE, PartyRole.CORRESPONDENT})
 
 
-def _state(values: dict[str, Any], parties: list[_PartyRow], goods: list[_GoodsRow]) -> _State:
-    expiry: date | None = values["expiry_date"]
+def _state(values: list[Any], parties: list[_PartyRow], goods: list[_GoodsRow]) -> _State:
+    expiry: date | None = values[_EXPIRY_DATE]
     return _State(
         owners=[p[2] for p in sorted(parties) if p[0] == PartyRole.OWNER],
-        status=values["status"],
+        status=values[_STATUS],
         representatives=[p[2] for p in sorted(parties) if p[0] == PartyRole.REPRESENTATIVE],
         contacts=sorted({p[5] for p in parties if p[0] in _CONTACT_ROLES and p[5]}),
         expiry_date=expiry.isoformat() if expiry else None,
         classes=sorted({g[1] for g in goods}, key=lambda c: (len(c), c)),
-        verbal_element=values["verbal_element"],
+        verbal_element=values[_VERBAL_ELEMENT],
     )
 
 
@@ -215,8 +225,8 @@ def rights_upsert(batch: ImportBatch, records: list[RightRecord]) -> Outcome:
     if not records:
         return outcome
     now = timezone.now()
-    existing: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {
-        (office, number): (pk, dict(zip(_FIELDS, values, strict=True)))
+    existing: dict[tuple[str, str], tuple[int, list[Any]]] = {
+        (office, number): (pk, values)
         for pk, office, number, *values in Right.objects.filter(_keys_query(records))
         .order_by()
         .values_list("pk", "office", "number", *_FIELDS)
@@ -238,8 +248,8 @@ def rights_upsert(batch: ImportBatch, records: list[RightRecord]) -> Outcome:
         ):
             goods.setdefault(right_id, []).append((scheme, class_number, description))
 
-    new_rights: list[tuple[RightRecord, dict[str, Any]]] = []
-    changed: list[tuple[int, dict[str, Any]]] = []
+    new_rights: list[tuple[RightRecord, list[Any]]] = []
+    changed: list[tuple[int, list[Any]]] = []
     replace_parties: list[tuple[int, RightRecord]] = []
     replace_goods: list[tuple[int, RightRecord]] = []
     history: list[RightChange] = []
@@ -324,28 +334,24 @@ def rights_upsert(batch: ImportBatch, records: list[RightRecord]) -> Outcome:
 
 # Dates and JSON are the values the database driver needs converted (times are converted once per chunk); the
 # others are plain text. The backend's own adapters are called, as the model fields would.
-_DATES = frozenset(
-    field.name for field in Right._meta.concrete_fields if type(field) is models.DateField and field.name in _FIELDS
+_FIELD_TYPES = {field.name: field for field in Right._meta.concrete_fields}
+_DATES = tuple(position for position, name in enumerate(_FIELDS) if type(_FIELD_TYPES[name]) is models.DateField)
+_JSON = tuple(
+    (position, _FIELD_TYPES[name].encoder)  # type: ignore[attr-defined]
+    for position, name in enumerate(_FIELDS)
+    if isinstance(_FIELD_TYPES[name], models.JSONField)
 )
-_JSON = {
-    field.name: field.encoder
-    for field in Right._meta.concrete_fields
-    if isinstance(field, models.JSONField) and field.name in _FIELDS
-}
 
 
-def _db_values(values: dict[str, Any], ops: Any) -> list[Any]:
-    dates, json = _DATES, _JSON
-    return [
-        value
-        if value is None
-        else ops.adapt_datefield_value(value)
-        if name in dates
-        else ops.adapt_json_value(value, json[name])
-        if name in json
-        else value
-        for name, value in values.items()
-    ]
+def _db_values(values: list[Any], ops: Any) -> list[Any]:
+    stored = list(values)
+    for position in _DATES:
+        if stored[position] is not None:
+            stored[position] = ops.adapt_datefield_value(stored[position])
+    for position, encoder in _JSON:
+        if stored[position] is not None:
+            stored[position] = ops.adapt_json_value(stored[position], encoder)
+    return stored
 
 
 def _rows_insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
