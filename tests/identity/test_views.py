@@ -679,3 +679,12 @@ def test_the_dashboard_leads_to_the_identity_page_and_the_next_step_of_each_kind
     assert '<a href="/identity/mandates/">Receive a mandate</a>' in agent_page
     held(owner.organisation, right_with_contacts())
     assert '<a href="/identity/claims/">' not in html(verified_client(owner.user).get("/dashboard/"))
+
+
+def test_a_form_target_opened_directly_leads_back_to_its_page() -> None:
+    """A reload, or the language switch, after a form was shown with its errors."""
+    client = verified_client(member(kind=OrganisationKind.AGENT).user)
+
+    assert client.get("/identity/profile/")["Location"] == "/identity/"
+    assert client.get("/identity/mandates/authorise/")["Location"] == "/identity/mandates/"
+    assert client.get("/identity/credentials/12/revoke/")["Location"] == "/identity/credentials/12/"

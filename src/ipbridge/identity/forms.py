@@ -41,7 +41,9 @@ class ProfileForm(forms.Form):
     registration_country = forms.CharField(
         label=_("Country of registration"), max_length=2, help_text=_("Two letters: CN, DE, FR …")
     )
-    address = forms.CharField(label=_("Registered address"), max_length=2000, required=False, widget=forms.Textarea)
+    address = forms.CharField(
+        label=_("Registered address"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     email_domain = forms.CharField(
         label=_("Your organisation's e-mail domain"),
         max_length=253,
@@ -98,7 +100,7 @@ class DecisionForm(forms.Form):
         label=_("Reason"),
         max_length=2000,
         required=False,
-        widget=forms.Textarea,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The organisation reads it. Needed when you reject or ask for more."),
     )
 

@@ -120,8 +120,20 @@ def acting(*kinds: str) -> Callable[[View], View]:
     return decorate
 
 
-def _operator_only() -> PermissionDenied:
-    return PermissionDenied(_("Only operators may do this."), code="operator_only")
+def posted(page: str) -> Callable[[View], View]:
+    """The target of a form that is shown again with its errors: a GET there (a reload, or the language switch
+    on that page) goes back to the form's own ``page``."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method != "POST":
+                return redirect(page, *args, **kwargs)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _document_response(storage_name: str, *, content_type: str, file_name: str) -> FileResponse:
@@ -177,7 +189,7 @@ def overview(request: IdentityRequest) -> HttpResponse:
 
 
 @acting()
-@require_POST
+@posted("identity:overview")
 def profile_update(request: IdentityRequest) -> HttpResponse:
     form = ProfileForm(request.POST)
     if form.is_valid():
@@ -192,7 +204,7 @@ def profile_update(request: IdentityRequest) -> HttpResponse:
 
 
 @acting()
-@require_POST
+@posted("identity:overview")
 def document_add(request: IdentityRequest) -> HttpResponse:
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -229,7 +241,7 @@ def document_download(request: IdentityRequest, document_id: int) -> FileRespons
 
 
 @acting()
-@require_POST
+@posted("identity:overview")
 def domain_code_send(request: IdentityRequest) -> HttpResponse:
     form = DomainCodeSendForm(request.POST)
     if form.is_valid():
@@ -245,7 +257,7 @@ def domain_code_send(request: IdentityRequest) -> HttpResponse:
 
 
 @acting()
-@require_POST
+@posted("identity:overview")
 def domain_code_confirm(request: IdentityRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
@@ -261,7 +273,7 @@ def domain_code_confirm(request: IdentityRequest) -> HttpResponse:
 
 
 @acting()
-@require_POST
+@posted("identity:overview")
 def submit(request: IdentityRequest) -> HttpResponse:
     form = SubmitForm(request.POST)
     if form.is_valid():
@@ -319,7 +331,7 @@ def review_organisation(request: IdentityRequest, slug: str) -> HttpResponse:
 
 
 @acting(OrganisationKind.OPERATOR)
-@require_POST
+@posted("identity:review_organisation")
 def review_decide(request: IdentityRequest, slug: str) -> HttpResponse:
     actor = request.actor
     organisation = selectors.organisation_for_review(actor=actor, slug=slug)
@@ -508,7 +520,7 @@ def claim_detail(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 
 @acting(*HOLDERS)
-@require_POST
+@posted("identity:claim_detail")
 def claim_code_confirm(request: IdentityRequest, claim_id: int) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
@@ -544,7 +556,7 @@ def claim_code_resend(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 
 @acting(*HOLDERS)
-@require_POST
+@posted("identity:claim_detail")
 def claim_document_add(request: IdentityRequest, claim_id: int) -> HttpResponse:
     form = ClaimDocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -582,7 +594,7 @@ def claim_withdraw(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 
 @acting(OrganisationKind.OPERATOR)
-@require_POST
+@posted("identity:claim_detail")
 def claim_decide(request: IdentityRequest, claim_id: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -687,7 +699,7 @@ def mandates(request: IdentityRequest) -> HttpResponse:
 
 
 @acting(OrganisationKind.AGENT)
-@require_POST
+@posted("identity:mandates")
 def mandate_authorise(request: IdentityRequest) -> HttpResponse:
     actor = request.actor
     received = [m for m in selectors.mandates_visible(actor=actor) if m.agent_id == actor.organisation.pk]
@@ -742,7 +754,7 @@ def mandate_document(request: IdentityRequest, mandate_id: int) -> FileResponse:
 
 
 @acting(*HOLDERS)
-@require_POST
+@posted("identity:mandate_detail")
 def mandate_revoke(request: IdentityRequest, mandate_id: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     if form.is_valid():
@@ -872,7 +884,7 @@ def credential_download(request: IdentityRequest, credential_id: int) -> HttpRes
 
 
 @acting(*HOLDERS_AND_AGENTS)
-@require_POST
+@posted("identity:credential_detail")
 def credential_revoke(request: IdentityRequest, credential_id: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     if form.is_valid():
