@@ -29,7 +29,6 @@ BODIES = st.one_of(
 WRITES = [
     ("post", "/api/v1/invitations"),
     ("post", "/api/v1/api-keys"),
-    ("post", "/api/v1/organisations/{slug}/verification-request"),
     ("post", "/api/v1/organisations/{slug}/verification"),
     ("patch", "/api/v1/members/{member}"),
 ]

@@ -331,21 +331,21 @@ def test_application_errors_serialise_with_code_message_and_field() -> None:
     assert error.status == 422
 
 
-def test_an_organisation_requests_verification_once_and_operators_then_decide() -> None:
+def test_an_organisation_goes_to_the_review_queue_once() -> None:
     applicant = member(kind="marketplace")
     actor = selectors.actor_for_user(applicant.user)
     assert actor is not None
 
-    services.organisation_request_verification(actor=actor, note="Commercial register HRB 1234")
+    services.organisation_verification_pending(actor=actor, note="Commercial register HRB 1234")
 
     applicant.organisation.refresh_from_db()
     assert applicant.organisation.verification_status == "pending"
     with pytest.raises(Conflict) as caught:
-        services.organisation_request_verification(actor=actor)
+        services.organisation_verification_pending(actor=actor)
     assert caught.value.code == "already_pending"
     event = AuditEvent.objects.get(action="organisation.verification_requested")
     assert event.details == {"from": "unverified", "note": "Commercial register HRB 1234"}
     Organisation.objects.filter(pk=applicant.organisation.pk).update(verification_status="verified")
     with pytest.raises(Conflict) as again:
-        services.organisation_request_verification(actor=actor)
+        services.organisation_verification_pending(actor=actor)
     assert again.value.code == "already_verified"

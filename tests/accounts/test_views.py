@@ -283,16 +283,11 @@ def test_a_person_without_organisation_is_told_so() -> None:
     assert "not a member of any organisation" in response.content.decode()
 
 
-def test_the_dashboard_offers_verification_until_requested() -> None:
+def test_the_dashboard_sends_an_unverified_organisation_to_its_identity_page() -> None:
     admin = member(kind="merchant")
     client = verified_client(admin.user)
-    assert 'id="verification-request"' in client.get("/dashboard/").content.decode()
 
-    response = client.post("/organisation/verification/request/", {"note": "licence attached by post"})
-
-    assert response["Location"] == "/dashboard/"
-    admin.organisation.refresh_from_db()
-    assert admin.organisation.verification_status == "pending"
     html = client.get("/dashboard/").content.decode()
-    assert 'id="verification-request"' not in html
-    assert "Your request is with the operators." in html
+
+    assert '<a href="/identity/">Get your organisation verified</a>' in html
+    assert client.post("/organisation/verification/request/").status_code == 404

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ipbridge.rights.models import Right
+from ipbridge.rights.models import ChangeField, Right, RightChange
 from tests.rights.factories import right
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +99,17 @@ def test_the_public_endpoints_are_rate_limited_per_address(monkeypatch: pytest.M
     assert answers == [404, 404, 429]
     assert other.get("/api/v1/rights/EM/1").status_code == 404
     assert Right.objects.count() == 0
+
+
+def test_the_public_register_history_masks_contact_addresses() -> None:
+    """Regression: contact changes were shown with the full addresses to anyone."""
+    target = right()
+    RightChange.objects.create(
+        right=target, field=ChangeField.CONTACT, old_value=["old@aurora.example"], new_value=["new-ip@aurora.example"]
+    )
+
+    html = Client().get("/rights/EM/018000001/").content.decode()
+
+    assert "Contact e-mail: o***@aurora.example → n*****@aurora.example" in html
+    assert "old@aurora.example" not in html
+    assert "new-ip@aurora.example" not in html

@@ -23,9 +23,7 @@ from ipbridge.accounts.schemas import (
     MeOut,
     OrganisationOut,
     VerificationIn,
-    VerificationRequestIn,
 )
-from ipbridge.core.errors import NotFound
 
 router = Router(tags=["accounts"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -97,20 +95,6 @@ def organisation_verification_set(request: HttpRequest, slug: str, payload: Veri
     return services.organisation_set_verification(
         actor=actor, organisation_id=organisation.pk, status=payload.status, reason=payload.reason
     )
-
-
-@router.post(
-    "/organisations/{slug}/verification-request",
-    response={200: OrganisationOut, **ERRORS},
-    operation_id="organisation_verification_request",
-)
-def organisation_verification_request(request: HttpRequest, slug: str, payload: VerificationRequestIn) -> Organisation:
-    """Ask the operators to review your organisation's identity (status becomes ``pending``)."""
-    actor = _actor(request)
-    actor.require("accounts:write")
-    if selectors.access_organisation(actor=actor, slug=slug).pk != actor.organisation.pk:
-        raise NotFound()
-    return services.organisation_request_verification(actor=actor, note=payload.note)
 
 
 @router.get("/members", response={200: list[MemberOut], **ERRORS}, operation_id="members_list")

@@ -85,10 +85,6 @@ class VerificationIn(Schema):
     reason: str = Field(default="", max_length=1000)
 
 
-class VerificationRequestIn(Schema):
-    note: str = Field(default="", max_length=1000, description="What the operators should know")
-
-
 class AuditEventOut(Schema):
     id: int
     action: str

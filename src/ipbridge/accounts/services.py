@@ -227,16 +227,9 @@ def organisation_verification_decided(
 
 
 @transaction.atomic
-def organisation_request_verification(*, actor: Actor, note: str = "") -> Organisation:
-    """An organisation's administrators ask the operators to review its identity."""
-    actor.require("accounts:write")
-    return organisation_verification_pending(actor=actor, note=note)
-
-
-@transaction.atomic
 def organisation_verification_pending(*, actor: Actor, note: str = "") -> Organisation:
-    """Put the actor's organisation in the operators' review queue. The caller has checked the actor's permission
-    (an administrator's request, or identity details submitted for review)."""
+    """Put the actor's organisation in the operators' review queue. Called once its identity is complete
+    (``ipbridge.identity.services.identity_submit``), which checks the actor's permission."""
     organisation = Organisation.objects.select_for_update().get(pk=actor.organisation.pk)
     if organisation.verification_status == VerificationStatus.VERIFIED:
         raise Conflict("already_verified", _("Your organisation is already verified."))

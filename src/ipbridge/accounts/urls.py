@@ -58,7 +58,6 @@ urlpatterns = [
     path("organisation/api-keys/", views.api_keys, name="api_keys"),
     path("organisation/api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("organisation/audit/", views.audit_log, name="audit_log"),
-    path("organisation/verification/request/", views.verification_request, name="verification_request"),
     path("operator/organisations/", views.organisations, name="organisations"),
     path(
         "operator/organisations/<slug:slug>/verification/",

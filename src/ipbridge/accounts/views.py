@@ -405,18 +405,6 @@ def organisations(request: ActingRequest) -> HttpResponse:
 
 @acting
 @require_POST
-def verification_request(request: ActingRequest) -> HttpResponse:
-    try:
-        services.organisation_request_verification(actor=request.actor, note=request.POST.get("note", ""))
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Your request is with the operators. You will see the outcome here."))
-    return redirect("web:dashboard")
-
-
-@acting
-@require_POST
 def organisation_verification_set(request: ActingRequest, slug: str) -> HttpResponse:
     actor = request.actor
     form = VerificationForm(request.POST)

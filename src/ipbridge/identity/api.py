@@ -16,8 +16,8 @@ from ipbridge.accounts.models import Organisation
 from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.accounts.selectors import organisation_by_slug
 from ipbridge.core.errors import ValidationFailed
+from ipbridge.core.privacy import email_masked
 from ipbridge.identity import credentials, selectors, services
-from ipbridge.identity.codes import email_masked
 from ipbridge.identity.files import document_open
 from ipbridge.identity.models import VerificationCode
 from ipbridge.identity.presenters import (

@@ -77,9 +77,3 @@ def code_check(*, organisation: Organisation, purpose: str, code: str, claim: Ri
     record.attempts += 1
     record.save(update_fields=["attempts"])
     return False
-
-
-def email_masked(email: str) -> str:
-    """``l****@aurora.demo``: enough to recognise an address of record without publishing it."""
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}{'*' * max(3, len(local) - 1)}@{domain}"

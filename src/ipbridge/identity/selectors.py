@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from ipbridge.core.errors import NotFound
+from ipbridge.core.privacy import email_masked
 from ipbridge.engine.names import same_organisation
-from ipbridge.identity.codes import email_masked
 from ipbridge.identity.models import (
     ClaimRelation,
     ClaimStatus,

@@ -28,6 +28,7 @@ from ipbridge.accounts.models import Organisation, OrganisationKind, Verificatio
 from ipbridge.accounts.services import organisation_verification_decided, organisation_verification_pending
 from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
+from ipbridge.core.privacy import email_masked
 from ipbridge.engine.names import same_organisation
 from ipbridge.identity import codes, tasks
 from ipbridge.identity.files import document_discard, document_store
@@ -133,7 +134,7 @@ def _code_send(actor: Actor, *, purpose: str, email: str, claim: RightClaim | No
         AuditAction.IDENTITY_CODE_SENT,
         subject=claim or record,
         purpose=purpose,
-        to=codes.email_masked(email),
+        to=email_masked(email),
     )
     language = translation.get_language() or settings.LANGUAGE_CODE
     enqueue_after_commit(tasks.code_email_send, record.pk, code, language)
@@ -486,7 +487,7 @@ def right_claim_start(
             raise ValidationFailed(
                 "not_a_contact", _("Choose one of the register's contact addresses."), field="contact_email"
             )
-        evidence["contact_of_record"] = codes.email_masked(send_to)
+        evidence["contact_of_record"] = email_masked(send_to)
         changed = register_contact_changed(right=right, within_days=settings.CONTACT_CHANGE_HOLD_DAYS)
         if changed is not None:
             reasons.append(ReviewReason.CONTACT_CHANGED)

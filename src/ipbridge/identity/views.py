@@ -30,8 +30,8 @@ from ipbridge.accounts.forms import add_application_error
 from ipbridge.accounts.models import OrganisationKind, User, VerificationStatus
 from ipbridge.accounts.selectors import actor_for_user
 from ipbridge.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from ipbridge.core.privacy import email_masked
 from ipbridge.identity import credentials, selectors, services
-from ipbridge.identity.codes import email_masked
 from ipbridge.identity.credentials import jwks_document
 from ipbridge.identity.files import document_open
 from ipbridge.identity.forms import (
@@ -59,6 +59,7 @@ from ipbridge.identity.models import (
     RightClaim,
 )
 from ipbridge.rights.models import ChangeField, PartyRole
+from ipbridge.rights.presenters import change_public
 from ipbridge.rights.selectors import right_find, right_history
 
 View = Callable[..., HttpResponseBase]
@@ -462,24 +463,8 @@ def _reason_labels(claim: RightClaim) -> list[str]:
     return [str(ReviewReason(r).label) if r in ReviewReason.values else r for r in claim.review_reasons]
 
 
-def _change_value(field: str, value: Any) -> str:
-    """A register change as text; contact addresses masked even for operators, like everywhere on the site."""
-    values = value if isinstance(value, list) else [] if value in (None, "") else [value]
-    if field == ChangeField.CONTACT:
-        values = [email_masked(str(v)) for v in values]
-    return "; ".join(str(v) for v in values) or "—"
-
-
 def _history_rows(claim: RightClaim) -> list[dict[str, Any]]:
-    return [
-        {
-            "changed_at": change.changed_at,
-            "label": change.get_field_display(),
-            "old": _change_value(change.field, change.old_value),
-            "new": _change_value(change.field, change.new_value),
-        }
-        for change in right_history(right=claim.right)[:20]
-    ]
+    return [change_public(change) for change in right_history(right=claim.right)[:20]]
 
 
 def _claim_page(request: IdentityRequest, claim_id: int, **forms: Any) -> HttpResponse:

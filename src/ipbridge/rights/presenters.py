@@ -8,8 +8,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ipbridge.core.privacy import email_masked
 from ipbridge.engine.marks import MARK_INSIDE, QUERY_INSIDE, Reason
-from ipbridge.rights.models import PartyRole, Right
+from ipbridge.rights.models import ChangeField, PartyRole, Right, RightChange
 from ipbridge.rights.selectors import SearchResult
 
 
@@ -93,3 +94,22 @@ def reason_detail(reason: Reason) -> str:
     if detail.startswith("sounds like "):
         return str(_("sounds like “%(key)s”") % {"key": detail.removeprefix("sounds like ")})
     return detail
+
+
+def _change_value(field: str, value: Any) -> str:
+    values = value if isinstance(value, list) else [] if value in (None, "") else [value]
+    if field == ChangeField.CONTACT:
+        values = [email_masked(str(v)) for v in values]
+    return "; ".join(str(v) for v in values) or "—"
+
+
+def change_public(change: RightChange) -> dict[str, Any]:
+    """A change of the register as text, contact addresses masked: the register is public, its contacts are
+    personal data."""
+    return {
+        "changed_at": change.changed_at,
+        "field": change.field,
+        "label": change.get_field_display(),
+        "old": _change_value(change.field, change.old_value),
+        "new": _change_value(change.field, change.new_value),
+    }

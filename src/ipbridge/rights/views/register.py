@@ -10,7 +10,7 @@ from ipbridge.core.errors import ApplicationError
 from ipbridge.identity.selectors import authority_for
 from ipbridge.rights import selectors
 from ipbridge.rights.forms import SearchForm, VerifyForm
-from ipbridge.rights.presenters import reason_detail, reason_label
+from ipbridge.rights.presenters import change_public, reason_detail, reason_label
 from ipbridge.rights.verification import claim_build
 
 
@@ -42,7 +42,8 @@ def detail(request: HttpRequest, office: str, number: str) -> HttpResponse:
         right = selectors.right_get(office=office, number=number)
     except ApplicationError:
         return render(request, "rights/not_found.html", {"office": office, "number": number}, status=404)
-    return render(request, "rights/detail.html", {"right": right, "history": selectors.right_history(right=right)[:50]})
+    history = [change_public(change) for change in selectors.right_history(right=right)[:50]]
+    return render(request, "rights/detail.html", {"right": right, "history": history})
 
 
 def search(request: HttpRequest) -> HttpResponse:
