@@ -24,7 +24,7 @@ from ipbridge.identity.models import (
     SigningKey,
     VerificationCode,
 )
-from ipbridge.identity.views import _token_qr
+from ipbridge.identity.views.credentials import _token_qr
 from ipbridge.rights.records import GoodsRecord, PartyRecord, RightRecord
 from ipbridge.rights.services import rights_import_records
 from tests.factories import OrganisationFactory, member, verified_client

@@ -6,7 +6,7 @@ from ipbridge.accounts.api import router as accounts_router
 from ipbridge.core.api import api
 from ipbridge.identity.api import public as identity_public_router
 from ipbridge.identity.api import router as identity_router
-from ipbridge.identity.views import jwks_json
+from ipbridge.identity.views.credentials import jwks_json
 from ipbridge.rights.api import router as rights_router
 from ipbridge.web.views import healthz
 
