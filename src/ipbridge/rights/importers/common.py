@@ -66,37 +66,19 @@ _DATE = re.compile(
 )
 
 
-# A register file repeats the same few thousand dates, statuses and features: each is read once. The caches are
-# bounded (a hostile file can hold any number of distinct values) and keep only values that were understood.
-_CACHED = 20_000
-_DATES: dict[str, date] = {}
-_STATUSES: dict[tuple[str, str], str] = {}
-_FEATURES_READ: dict[str, str] = {}
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) < _CACHED:
-        cache[key] = value
-
-
 def parse_date(value: str, *, field: str) -> date | None:
     """The calendar date as the office wrote it. A zone suffix is the office's zone; the date is not shifted
     to UTC, since the register records days, not instants."""
-    known = _DATES.get(value)
-    if known is not None:
-        return known
-    text = value.strip()
-    if not text:
+    value = value.strip()
+    if not value:
         return None
-    match = _DATE.fullmatch(text)
+    match = _DATE.fullmatch(value)
     if match is None:
-        raise RecordError(field, f"“{text[:40]}” is not a date (YYYY-MM-DD, optionally with a time zone)")
+        raise RecordError(field, f"“{value[:40]}” is not a date (YYYY-MM-DD, optionally with a time zone)")
     try:
-        found = date(int(match[1]), int(match[2]), int(match[3]))
+        return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as exc:
-        raise RecordError(field, f"“{text[:40]}” is not a valid date") from exc
-    _remember(_DATES, value, found)
-    return found
+        raise RecordError(field, f"“{value[:40]}” is not a valid date") from exc
 
 
 def _key(value: str) -> str:
@@ -188,15 +170,6 @@ _NUMERIC_CODES: dict[str, tuple[tuple[range, RightStatus], ...]] = {"US": _US_CO
 
 def right_status(value: str, *, office: str, field: str = "status") -> str:
     """The register status of an office's status code or text; unknown ones are refused, never guessed."""
-    known = _STATUSES.get((value, office))
-    if known is not None:
-        return known
-    found = _status_of(value, office=office, field=field)
-    _remember(_STATUSES, (value, office), found)
-    return found
-
-
-def _status_of(value: str, *, office: str, field: str) -> str:
     text = value.strip()
     if not text:
         raise RecordError(field, "status missing")
@@ -244,12 +217,10 @@ _FEATURES: dict[str, MarkFeature] = {
 
 def mark_feature(value: str) -> str:
     """The ST.66 MarkFeature (or ST.96 MarkFeatureCategory) as a register value; an unknown one is "other"."""
-    known = _FEATURES_READ.get(value)
-    if known is None:
-        text = value.strip()
-        known = str(_FEATURES.get(_key(text), MarkFeature.OTHER)) if text else ""
-        _remember(_FEATURES_READ, value, known)
-    return known
+    text = value.strip()
+    if not text:
+        return ""
+    return str(_FEATURES.get(_key(text), MarkFeature.OTHER))
 
 
 def nice_class(value: str, *, field: str = "classes") -> str:

@@ -3,11 +3,6 @@
 Elements are matched on their local names, so the older ST.66 namespace, the ST.96 namespaces and offices'
 extensions all work. Each ``TradeMark`` (ST.66) or ``Trademark`` (ST.96) element is one record.
 
-Two readers gather a record's texts, and ``st66_rules`` decides what they mean. ``parse`` is the streaming reader
-(``st66_stream``): it maps the parser's events straight to the texts a record needs, without building a tree.
-The tree-walking reader here (``parse_tree``, ``record_from_element``) is the slow, obviously correct one that
-the streaming reader is tested against; its pieces (``owners_of``, ``parties_of``, …) also read ST.86 designs.
-
 Owners. Offices list more than the current owner: the original applicant, the holder at publication, later
 holders, transfers recorded as ``MarkRecord``/``MarkEvent``. The current owner is decided so (``owners``):
 
@@ -25,20 +20,26 @@ holders, transfers recorded as ``MarkRecord``/``MarkEvent``. The current owner i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from typing import BinaryIO
 
-from ipbridge.rights.importers import st66_rules as rules
 from ipbridge.rights.importers import xml
-from ipbridge.rights.importers.st66_rules import RECORD_TAGS, OwnerTexts, RecordTexts, Texts
-from ipbridge.rights.importers.st66_stream import parse
-from ipbridge.rights.records import PartyRecord, RejectedRecord, RightRecord
+from ipbridge.rights.importers.common import (
+    RecordError,
+    mark_feature,
+    nice_class,
+    parse_date,
+    right_status,
+)
+from ipbridge.rights.records import GoodsRecord, PartyRecord, RejectedRecord, RightRecord
 
 __all__ = [
     "RECORD_TAGS",
     "owners_of",
     "parse",
-    "parse_tree",
     "parties_of",
     "party",
     "preferred_text",
@@ -46,120 +47,318 @@ __all__ = [
     "territories_of",
 ]
 
+RECORD_TAGS = ("TradeMark", "Trademark")
 
-def parse_tree(stream: BinaryIO) -> Iterator[RightRecord | RejectedRecord]:
-    """The records of a file, each read from its finished element tree (the reference for ``parse``)."""
+_FORMER = re.compile(
+    r"\b(former|previous|prior|original|old|earlier|assignor|predecessor|false)\b|at publication", re.I
+)
+_CURRENT = re.compile(r"\b(current|new|subsequent|present|assignee|successor|true)\b", re.I)
+_ROLE_CHILD = re.compile(r"(Role|Category|Kind|Status|Type)(Code|Text)?$")
+_ROLE_ATTRIBUTES = ("role", "kind", "category", "status", "current", "partyRole", "holderRole")
+_RECORDAL = frozenset({"MarkRecord", "MarkEvent", "RecordedEvent", "MarkRecordDetails", "MarkEventDetails"})
+_SEQUENCE = ("ApplicantSequenceNumber", "HolderSequenceNumber", "SequenceNumber", "PartySequenceNumber")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def parse(stream: BinaryIO) -> Iterator[RightRecord | RejectedRecord]:
     for position, element in enumerate(xml.iter_records(stream, RECORD_TAGS), start=1):
         yield record_from_element(element, position=position)
 
 
-def _texts(found: dict[str, list[xml.Element]], names: frozenset[str] | tuple[str, ...]) -> Texts:
-    texts: Texts = {}
-    for name in names:
-        if name in found and (values := [value for element in found[name] if (value := xml.text(element))]):
-            texts[name] = values
-    return texts
-
-
-def _language(element: xml.Element) -> str:
-    return str(element.get("languageCode") or element.get("{http://www.w3.org/XML/1998/namespace}lang") or "")
+def _identifier(office: str, number: str) -> str:
+    return f"{office} {number}".strip()
 
 
 def record_from_element(element: xml.Element, *, position: int) -> RightRecord | RejectedRecord:
+    top = xml.children(element)
     found = xml.index(element)
-    classes: list[tuple[str, str]] = []
-    for description in found.get("ClassDescription", ()):
-        inside = xml.children(description)
-        described = [inside.get(name, []) for name in rules.DESCRIPTION_NAMES]
-        classes.append(
-            (
-                xml.first_in(inside, rules.CLASS_NUMBER),
-                rules.preferred((xml.text(e), _language(e)) for elements in described for e in elements),
-            )
+
+    def value(*names: str) -> str:
+        for name in names:
+            for found in top.get(name, ()):
+                if result := xml.text(found):
+                    return result
+        return ""
+
+    office = value("RegistrationOfficeCode").upper()
+    application_number = value("ApplicationNumber")
+    registration_number = value("RegistrationNumber", "InternationalRegistrationNumber")
+    number = registration_number or application_number
+    try:
+        if not office:
+            raise RecordError("office", "office code (RegistrationOfficeCode) missing")
+        if not _COUNTRY.fullmatch(office):
+            raise RecordError("office", f"“{office[:10]}” is not a WIPO ST.3 office code")
+        if not number:
+            raise RecordError("number", "neither an application nor a registration number")
+        status = right_status(
+            value("MarkCurrentStatusCode")
+            or xml.first_in(found, "MarkCurrentStatusCode", "MarkCurrentStatusExternalDescriptionText"),
+            office=office,
         )
-    read = RecordTexts(
-        top=_texts(xml.children(element), rules.TOP_NAMES),
-        found=_texts(found, rules.RECORD_NAMES),
-        owners=_owners(element),
-        parties={
-            name: [_texts(xml.index(e), rules.ADDRESS_BOOK_NAMES) for e in found[name]]
-            for name in rules.PARTY_NAMES
-            if name not in rules.OWNER_NAMES and name in found
-        },
-        classes=classes,
-        images=[xml.first_in(xml.index(image), *rules.IMAGE_NAMES) for image in found.get("MarkImage", ())],
-        countries=_countries(found),
-    )
-    return rules.record(read, position=position)
-
-
-def _countries(found: dict[str, list[xml.Element]]) -> list[str]:
-    return [
-        xml.first_in(xml.index(designated), *rules.COUNTRY_NAMES) or xml.text(designated)
-        for designated in found.get("DesignatedCountry", ())
-    ]
-
-
-def _dates(walked: list[tuple[str, xml.Element]]) -> list[str]:
-    """The texts of the descendants (not the element itself) whose local names end in "Date"."""
-    return [text for name, element in walked[1:] if name.endswith("Date") and (text := xml.text(element))]
-
-
-def _owners(record: xml.Element) -> list[OwnerTexts]:
-    read: list[OwnerTexts] = []
-    for element in record.iter(*(f"{{*}}{name}" for name in rules.OWNER_NAMES)):
-        walked = xml.walk(element)
-        words = [str(element.get(attribute, "")) for attribute in rules.ROLE_ATTRIBUTES]
-        words += [
-            xml.text(child) for child in element if isinstance(child.tag, str) and rules.is_role_child(xml.local(child))
-        ]
-        recordals = []
-        for ancestor in element.iterancestors():
-            if ancestor is record:
-                break
-            if xml.local(ancestor) in rules.RECORDAL_NAMES:
-                recordals.append(_dates(xml.walk(ancestor)))
-        read.append(
-            OwnerTexts(
-                holder=xml.local(element) == "Holder",
-                texts=_texts(xml.index_of(walked), rules.ADDRESS_BOOK_NAMES),
-                dates=_dates(walked),
-                role_words=words,
-                sequence_attribute=str(element.get("sequenceNumber", "")),
-                recordal_dates=recordals,
-            )
+        feature = value("MarkFeature") or xml.first_in(found, "MarkFeature", "MarkFeatureCategory")
+        owners, former = owners_of(element)
+        return RightRecord(
+            office=office,
+            number=number,
+            kind="trademark",
+            status=status,
+            application_number=application_number,
+            registration_number=registration_number,
+            mark_feature=mark_feature(feature),
+            verbal_element=xml.first_in(found, "MarkVerbalElementText"),
+            transliteration=xml.first_in(found, "MarkTransliteration", "MarkVerbalElementTransliteration"),
+            images=_images(found),
+            filing_date=parse_date(value("ApplicationDate", "FilingDate"), field="filing_date"),
+            registration_date=parse_date(value("RegistrationDate"), field="registration_date"),
+            expiry_date=parse_date(value("ExpiryDate"), field="expiry_date"),
+            territories=territories_of(element, found),
+            owners=owners,
+            former_owners=former,
+            representatives=_parties_found(found, "Representative", "NationalRepresentative"),
+            correspondents=_parties_found(found, "CorrespondenceAddress", "Correspondent", "NationalCorrespondent"),
+            goods=_goods(found),
         )
-    return read
+    except RecordError as exc:
+        return RejectedRecord(
+            position=position, identifier=_identifier(office, number), reason=exc.reason, field=exc.field
+        )
 
 
-def owners_of(record: xml.Element) -> tuple[tuple[PartyRecord, ...], tuple[PartyRecord, ...]]:
-    """The current and former owners among the holders and applicants inside an element."""
-    return rules.owners(_owners(record))
-
-
-def party(element: xml.Element) -> PartyRecord:
-    """A party from its ST.66 address book (or ST.96 contact): name, address, country, e-mail."""
-    return rules.party(_texts(xml.index(element), rules.ADDRESS_BOOK_NAMES))
+def _parties_found(found: dict[str, list[xml.Element]], *names: str) -> tuple[PartyRecord, ...]:
+    return _unique(p for p in (party(e) for name in names for e in found.get(name, ())) if p.name)
 
 
 def parties_of(element: xml.Element, *names: str) -> tuple[PartyRecord, ...]:
-    return rules.unique(map(party, element.iter(*(f"{{*}}{name}" for name in names))))
+    return _unique(found for found in map(party, element.iter(*(f"{{*}}{name}" for name in names))) if found.name)
 
 
 def preferred_text(elements: list[xml.Element]) -> str:
     """Of texts in several languages, the English one, else the first."""
-    return rules.preferred((xml.text(element), _language(element)) for element in elements)
+    chosen = ""
+    for found in elements:
+        content = xml.text(found)
+        if not content:
+            continue
+        language = (found.get("languageCode") or found.get("{http://www.w3.org/XML/1998/namespace}lang") or "").lower()
+        if language.startswith("en"):
+            return content
+        chosen = chosen or content
+    return chosen
 
 
-def territories_of(element: xml.Element) -> tuple[str, ...]:
-    found = xml.index(element)
-    read = RecordTexts(
-        top={},
-        found=_texts(found, ("DesignatedCountryCode",)),
-        owners=[],
-        parties={},
-        classes=[],
-        images=[],
-        countries=_countries(found),
+def _goods(found: dict[str, list[xml.Element]]) -> tuple[GoodsRecord, ...]:
+    by_class: dict[str, list[str]] = {}
+    for description in found.get("ClassDescription", ()):
+        inside = xml.children(description)
+        number = nice_class(xml.first_in(inside, "ClassNumber"))
+        descriptions = by_class.setdefault(number, [])
+        text = preferred_text(
+            [*inside.get("GoodsServicesDescription", ()), *inside.get("GoodsServicesDescriptionText", ())]
+        )
+        if text and text not in descriptions:
+            descriptions.append(text)
+    return tuple(
+        GoodsRecord(class_number=number, description="; ".join(texts))
+        for number, texts in sorted(by_class.items(), key=lambda item: int(item[0]))
     )
-    return rules.territories(read)
+
+
+def _images(found: dict[str, list[xml.Element]]) -> tuple[str, ...]:
+    names: list[str] = []
+    for image in found.get("MarkImage", ()):
+        name = xml.first_in(xml.index(image), "MarkImageFilename", "FileName", "MarkImageURI", "MarkImageFileName")
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def territories_of(element: xml.Element, found: dict[str, list[xml.Element]] | None = None) -> tuple[str, ...]:
+    found = xml.index(element) if found is None else found
+    codes: list[str] = []
+    for designated in found.get("DesignatedCountry", ()):
+        inside = xml.index(designated)
+        code = (
+            xml.first_in(inside, "DesignatedCountryCode", "CountryCode", "DesignatedOfficeCode") or xml.text(designated)
+        ).upper()
+        if _COUNTRY.fullmatch(code) and code not in codes:
+            codes.append(code)
+    for designated_code in found.get("DesignatedCountryCode", ()):
+        code = xml.text(designated_code).upper()
+        if _COUNTRY.fullmatch(code) and code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def _joined(found: dict[str, list[xml.Element]], names: tuple[str, ...], separator: str) -> str:
+    parts: list[str] = []
+    text = xml.text
+    for name in names:
+        elements = found.get(name)
+        if elements:
+            for element in elements:
+                if content := text(element):
+                    parts.append(content)
+    return separator.join(parts)
+
+
+_ORGANISATION_NAMES = ("OrganizationName", "EntityName", "OrganizationStandardName")
+_PERSON_NAMES = ("FirstName", "MiddleName", "LastName", "SecondLastName")
+_OTHER_NAMES = ("PersonFullName", "Name", "PartyName")
+_ADDRESS_PARTS = (
+    "AddressStreet",
+    "AddressLineText",
+    "AddressBuilding",
+    "AddressCity",
+    "CityName",
+    "AddressState",
+    "GeographicRegionName",
+    "AddressPostcode",
+    "PostalCode",
+)
+_COUNTRY_CODES = (
+    "AddressCountryCode",
+    "CountryCode",
+    "ApplicantNationalityCode",
+    "HolderNationalityCode",
+    "NationalityCode",
+    "IncorporationCountryCode",
+)
+_EMAILS = ("Email", "EmailAddressText", "ElectronicMail")
+
+
+def party(element: xml.Element) -> PartyRecord:
+    """A party from its ST.66 address book (or ST.96 contact): name, address, country, e-mail."""
+    return _party_in(xml.index(element))
+
+
+def _party_in(found: dict[str, list[xml.Element]]) -> PartyRecord:
+    name = (
+        _joined(found, _ORGANISATION_NAMES, " ")
+        or _joined(found, ("FreeFormatNameLine",), " ")
+        or _joined(found, _PERSON_NAMES, " ")
+        or _joined(found, _OTHER_NAMES, " ")
+    )
+    address = _joined(found, ("FreeFormatAddressLine",), ", ") or _joined(found, _ADDRESS_PARTS, ", ")
+    country = ""
+    for candidate in _COUNTRY_CODES:
+        code = xml.first_in(found, candidate).upper()
+        if _COUNTRY.fullmatch(code):
+            country = code
+            break
+    email = xml.first_in(found, *_EMAILS).lower()
+    return PartyRecord(
+        name=name[:500], address=address, country=country, email=email if _EMAIL.fullmatch(email) else ""
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    party: PartyRecord
+    holder: bool
+    order: int
+    sequence: int
+    when: date | None
+    role: str  # "current", "former" or ""
+
+
+def _role(element: xml.Element) -> str:
+    words = [str(element.get(attribute, "")) for attribute in _ROLE_ATTRIBUTES]
+    words += [
+        xml.text(child) for child in element if isinstance(child.tag, str) and _ROLE_CHILD.search(xml.local(child))
+    ]
+    said = " ".join(word for word in words if word)
+    if not said:
+        return ""
+    if _FORMER.search(said):
+        return "former"
+    return "current" if _CURRENT.search(said) else ""
+
+
+def _date_of(element: xml.Element, record: xml.Element, walked: list[tuple[str, xml.Element]]) -> date | None:
+    """The party's own date, else the date of the recordal (transfer) it appears in. ``walked`` is the party's
+    subtree (``xml.walk``)."""
+    own = _first_date(walked)
+    if own is not None:
+        return own
+    for ancestor in element.iterancestors():
+        if ancestor is record:
+            break
+        if xml.local(ancestor) in _RECORDAL:
+            found = _first_date(xml.walk(ancestor))
+            if found is not None:
+                return found
+    return None
+
+
+def _first_date(walked: list[tuple[str, xml.Element]]) -> date | None:
+    """The first valid date among the descendants (not the element itself) whose name ends in "Date"."""
+    for name, child in walked[1:]:
+        if name.endswith("Date"):
+            try:
+                found = parse_date(xml.text(child), field="owner")
+            except RecordError:
+                continue
+            if found is not None:
+                return found
+    return None
+
+
+def _sequence(found: dict[str, list[xml.Element]], element: xml.Element) -> int:
+    content = xml.first_in(found, *_SEQUENCE) or str(element.get("sequenceNumber", ""))
+    return int(content) if content.isdigit() else 0
+
+
+def owners_of(record: xml.Element) -> tuple[tuple[PartyRecord, ...], tuple[PartyRecord, ...]]:
+    candidates: list[_Candidate] = []
+    for order, element in enumerate(record.iter("{*}Holder", "{*}Applicant")):
+        walked = xml.walk(element)
+        inside = xml.index_of(walked)
+        found = _party_in(inside)
+        if not found.name:
+            continue
+        candidates.append(
+            _Candidate(
+                party=found,
+                holder=xml.local(element) == "Holder",
+                order=order,
+                sequence=_sequence(inside, element),
+                when=_date_of(element, record, walked),
+                role=_role(element),
+            )
+        )
+    has_holders = any(c.holder for c in candidates)
+    current: list[_Candidate] = []
+    former: list[_Candidate] = []
+    pool: list[_Candidate] = []
+    for candidate in candidates:
+        if candidate.role == "former" or (has_holders and not candidate.holder and candidate.role != "current"):
+            former.append(candidate)
+        else:
+            pool.append(candidate)
+    explicit = [c for c in pool if c.role == "current"]
+    if explicit:
+        current, pool = explicit, [c for c in pool if c.role != "current"]
+        former.extend(pool)
+    elif any(c.when is not None for c in pool):
+        latest = max(c.when for c in pool if c.when is not None)
+        current = [c for c in pool if c.when == latest]
+        former.extend(c for c in pool if c.when != latest)
+    elif has_holders and pool:
+        current, former = [pool[-1]], [*former, *pool[:-1]]
+    else:
+        current = pool
+    current.sort(key=lambda c: (c.sequence, c.order))
+    former.sort(key=lambda c: (c.when or date.min, c.order))
+    owners = _unique(c.party for c in current)
+    names = {p.name.casefold() for p in owners}
+    formers = _unique(c.party for c in former if c.party.name.casefold() not in names)
+    return owners, formers
+
+
+def _unique(parties: Iterable[PartyRecord]) -> tuple[PartyRecord, ...]:
+    seen: dict[str, PartyRecord] = {}
+    for found in parties:
+        seen.setdefault(found.name.casefold(), found)
+    return tuple(seen.values())

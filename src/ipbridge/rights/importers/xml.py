@@ -17,21 +17,7 @@ from lxml import etree
 
 from ipbridge.rights.importers.common import ImportFileError
 
-__all__ = [
-    "PARSER_OPTIONS",
-    "checked_prolog",
-    "children",
-    "first",
-    "first_in",
-    "index",
-    "index_of",
-    "iter_records",
-    "local",
-    "refuse_doctype",
-    "text",
-    "texts",
-    "walk",
-]
+__all__ = ["children", "first", "first_in", "index", "index_of", "iter_records", "local", "text", "texts", "walk"]
 
 Element = Any  # lxml's _Element; the parsers only read it
 
@@ -44,27 +30,10 @@ _PROLOG_BYTES = 64 * 1024
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
-# Never resolve entities, load a DTD or touch the network; keep libxml2's size limits; comments and processing
-# instructions are not content.
-PARSER_OPTIONS: dict[str, Any] = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "dtd_validation": False,
-    "huge_tree": False,
-    "remove_comments": True,
-    "remove_pis": True,
-}
-
-
-def refuse_doctype() -> None:
-    raise ImportFileError(_REFUSED)
-
-
-def _check_docinfo(element: Element) -> None:
+def _refuse_doctype(element: Element) -> None:
     info = element.getroottree().docinfo
     if info.internalDTD is not None or info.doctype or info.system_url or info.public_id:
-        refuse_doctype()
+        raise ImportFileError(_REFUSED)
 
 
 class _Prefixed:
@@ -84,7 +53,7 @@ class _Prefixed:
         return bytes(self.rest.read(size))
 
 
-def checked_prolog(stream: Any) -> _Prefixed:
+def _checked_prolog(stream: Any) -> _Prefixed:
     """Refuse a DOCTYPE before libxml2 sees it: even unexpanded, an entity bomb would make it give up with an
     obscure error. UTF-16 files are checked too (their NUL bytes are dropped for the check)."""
     head = bytes(stream.read(_PROLOG_BYTES))
@@ -92,7 +61,7 @@ def checked_prolog(stream: Any) -> _Prefixed:
     start = _FIRST_ELEMENT.search(probe)
     prolog = probe[: start.start()] if start else probe
     if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-        refuse_doctype()
+        raise ImportFileError(_REFUSED)
     return _Prefixed(head, stream)
 
 
@@ -104,13 +73,22 @@ def iter_records(stream: Any, tags: Iterable[str], *, unless_inside: str = "") -
     """
     enclosing = f"{{*}}{unless_inside}" if unless_inside else ""
     context = etree.iterparse(
-        checked_prolog(stream), events=("end",), tag=[f"{{*}}{tag}" for tag in tags], **PARSER_OPTIONS
+        _checked_prolog(stream),
+        events=("end",),
+        tag=[f"{{*}}{tag}" for tag in tags],
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     checked = False
     try:
         for _event, element in context:
             if not checked:
-                _check_docinfo(element)
+                _refuse_doctype(element)
                 checked = True
             if enclosing and next(element.iterancestors(enclosing), None) is not None:
                 continue
@@ -118,7 +96,7 @@ def iter_records(stream: Any, tags: Iterable[str], *, unless_inside: str = "") -
             _release(element)
         root = getattr(context, "root", None)
         if not checked and root is not None:
-            _check_docinfo(root)
+            _refuse_doctype(root)
     except etree.XMLSyntaxError as exc:
         raise ImportFileError(f"The file is not well-formed XML: {exc.msg or exc}") from exc
 
