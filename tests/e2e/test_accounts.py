@@ -136,7 +136,18 @@ def test_organisation_signs_up_enrols_two_factor_uses_an_api_key_and_switches_to
     expect(page).to_have_url(url_path("/dashboard/"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("nav .navbar-nav.me-auto .nav-link")).to_have_text(
-        ["工作台", "成员", "API 密钥", "审计日志", "权利登记库", "确权核验"]
+        [
+            "工作台",
+            "主体身份",
+            "持有的权利",
+            "委托授权",
+            "凭证",
+            "成员",
+            "API 密钥",
+            "审计日志",
+            "权利登记库",
+            "确权核验",
+        ]
     )
     expect(page.locator("main h2").first).to_have_text("您的机构")
     expect(page.locator('#language-form button[value="en"]')).to_have_text("English")
