@@ -3,6 +3,7 @@ e-mail, documents."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from ipbridge.identity.models import (
     RightClaim,
     VerificationCode,
 )
+from ipbridge.rights.models import Right
+from ipbridge.rights.selectors import right_find
 
 DECISIONS = ("approve", "reject", "more_information")
 
@@ -59,11 +62,30 @@ def _text(value: str, *, field: str, max_length: int, required: bool = True) -> 
     return value
 
 
-def _decision(decision: str, reason: str) -> str:
-    if decision not in DECISIONS:
+def _choice(value: str, choices: Iterable[str], *, field: str) -> str:
+    """``value`` if it is one of ``choices``; else the refusal naming the field and the choices."""
+    allowed = list(choices)
+    if value not in allowed:
         raise ValidationFailed(
-            "invalid_choice", _("Choose one of: %(choices)s.") % {"choices": ", ".join(DECISIONS)}, field="decision"
+            "invalid_choice", _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}, field=field
         )
+    return value
+
+
+def _right(office: str, number: str) -> Right:
+    """The register's right, or the refusal naming the number."""
+    right = right_find(office=office, number=number)
+    if right is None:
+        raise ValidationFailed(
+            "right_not_found",
+            _("No right %(office)s %(number)s in the register.") % {"office": office.upper(), "number": number},
+            field="number",
+        )
+    return right
+
+
+def _decision(decision: str, reason: str) -> str:
+    _choice(decision, DECISIONS, field="decision")
     if decision != "approve" and not reason.strip():
         raise ValidationFailed("required", _("Say why, so that the organisation knows what to do."), field="reason")
     return reason.strip()[:2000]
@@ -112,12 +134,7 @@ def _invalid_code() -> ValidationFailed:
 def _document_add(
     actor: Actor, *, kind: str, upload: Any, file_name: str, allowed: frozenset[str], claim: RightClaim | None
 ) -> IdentityDocument:
-    if kind not in allowed:
-        raise ValidationFailed(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))},
-            field="kind",
-        )
+    _choice(kind, sorted(allowed), field="kind")
     name = _text(file_name, field="file", max_length=255, required=False) or "document"
     stored = document_store(upload)
     try:

@@ -36,15 +36,16 @@ from ipbridge.identity.selectors import (
 )
 from ipbridge.identity.services._shared import (
     _audit,
+    _choice,
     _code_send,
     _decision,
     _document_add,
     _invalid_code,
     _require_kind,
+    _right,
     _wrong_code,
 )
 from ipbridge.rights.models import Right
-from ipbridge.rights.selectors import right_find
 
 
 def _claim_conflicts(right: Right, organisation: Organisation) -> list[RightClaim]:
@@ -75,31 +76,15 @@ def right_claim_start(
     review instead."""
     actor.require("identity:write")
     _require_kind(actor, OrganisationKind.RIGHT_HOLDER)
-    if method not in ClaimMethod.values:
-        raise ValidationFailed(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(ClaimMethod.values)},
-            field="method",
-        )
-    if relation not in ClaimRelation.values:
-        raise ValidationFailed(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(ClaimRelation.values)},
-            field="relation",
-        )
+    _choice(method, ClaimMethod.values, field="method")
+    _choice(relation, ClaimRelation.values, field="relation")
     if relation == ClaimRelation.EXCLUSIVE_LICENSEE and method != ClaimMethod.DOCUMENTS:
         raise ValidationFailed(
             "licence_needs_documents",
             _("A licence is proved by the licence contract: choose documents."),
             field="method",
         )
-    right = right_find(office=office, number=number)
-    if right is None:
-        raise ValidationFailed(
-            "right_not_found",
-            _("No right %(office)s %(number)s in the register.") % {"office": office.upper(), "number": number},
-            field="number",
-        )
+    right = _right(office, number)
     if RightClaim.objects.filter(organisation=actor.organisation, right=right, status__in=OPEN_CLAIM_STATUSES).exists():
         raise Conflict("already_claimed", _("Your organisation already has a claim on this right."), field="number")
     claim = RightClaim(
@@ -262,7 +247,12 @@ def right_claim_review_decide(*, actor: Actor, claim_id: int, decision: str, rea
     actor.require_operator()
     actor.require("identity:write")
     reason = _decision(decision, reason)
-    claim = RightClaim.objects.select_for_update().select_related("organisation", "right").filter(pk=claim_id).first()
+    claim = (
+        RightClaim.objects.select_for_update(of=("self",))
+        .select_related("organisation", "right")
+        .filter(pk=claim_id)
+        .first()
+    )
     if claim is None:
         raise NotFound()
     if claim.status not in {ClaimStatus.IN_REVIEW, ClaimStatus.MORE_INFORMATION}:

@@ -27,7 +27,9 @@ from ipbridge.identity.selectors import (
 )
 from ipbridge.identity.services._shared import (
     _audit,
+    _choice,
     _require_kind,
+    _right,
     _text,
 )
 from ipbridge.rights.models import Right
@@ -228,24 +230,13 @@ def mandate_authorise(
     service through which an agent acts for a right holder asks this first."""
     actor.require("identity:read")
     _require_kind(actor, OrganisationKind.AGENT)
-    if action not in MandateAction.values:
-        raise ValidationFailed(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(MandateAction.values)},
-            field="action",
-        )
+    _choice(action, MandateAction.values, field="action")
     principal = Organisation.objects.filter(
         slug=(principal_slug or "").strip(), kind=OrganisationKind.RIGHT_HOLDER
     ).first()
     if principal is None:
         raise ValidationFailed("principal_not_found", _("No right holder with this name."), field="principal")
-    right = right_find(office=office, number=number)
-    if right is None:
-        raise ValidationFailed(
-            "right_not_found",
-            _("No right %(office)s %(number)s in the register.") % {"office": office.upper(), "number": number},
-            field="number",
-        )
+    right = _right(office, number)
     marketplace = None
     if marketplace_slug:
         marketplace = Organisation.objects.filter(

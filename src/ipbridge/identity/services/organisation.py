@@ -128,7 +128,7 @@ def identity_document_add(*, actor: Actor, kind: str, upload: Any, file_name: st
 def identity_document_remove(*, actor: Actor, document_id: int) -> None:
     actor.require("identity:write")
     document = (
-        IdentityDocument.objects.select_for_update()
+        IdentityDocument.objects.select_for_update(of=("self",))
         .select_related("claim")
         .filter(pk=document_id, organisation=actor.organisation)
         .first()
