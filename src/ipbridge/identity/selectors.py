@@ -245,6 +245,37 @@ class Authentication:
     mandates: list[Mandate]
 
 
+def holders_visible(*, actor: Actor, q: str = "") -> QuerySet[Organisation]:
+    """Verified right holders and agents, with how many rights each has proved it holds and how many mandates it
+    acts under today; ``q`` looks in names, marks and right numbers. For any signed-in organisation: what a
+    marketplace checks before trusting a notice."""
+    actor.require("identity:read")
+    today = timezone.localdate()
+    approved = Q(right_claims__status=ClaimStatus.APPROVED)
+    holders = Organisation.objects.filter(
+        kind__in=[OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT],
+        verification_status=VerificationStatus.VERIFIED,
+    )
+    q = q.strip()
+    if q:
+        number = "".join(q.split()).upper()
+        numbers = {number, number[2:]} if number[:2].isalpha() and number[2:].isdigit() else {number}
+        holders = holders.filter(
+            Q(name__icontains=q)
+            | (approved & Q(right_claims__right__verbal_element__icontains=q))
+            | (approved & Q(right_claims__right__number__in=numbers))
+        ).distinct()
+    in_force = Q(
+        mandates_received__revoked_at=None,
+        mandates_received__valid_from__lte=today,
+        mandates_received__valid_until__gte=today,
+    )
+    return holders.annotate(
+        rights_count=Count("right_claims", filter=approved, distinct=True),
+        mandates_count=Count("mandates_received", filter=in_force, distinct=True),
+    ).order_by("name")
+
+
 def holder_authentication(*, actor: Actor, slug: str) -> Authentication:
     """Any signed-in organisation may see how a right holder or agent is authenticated."""
     actor.require("identity:read")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from ipbridge.identity.views import claims as claims_views
 from ipbridge.identity.views import credentials as credential_views
+from ipbridge.identity.views import holders as holder_views
 from ipbridge.identity.views import identity as identity_views
 from ipbridge.identity.views import mandates as mandates_views
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("identity/claims/<int:claim_id>/documents/", claims_views.claim_document_add, name="claim_document_add"),
     path("identity/claims/<int:claim_id>/withdraw/", claims_views.claim_withdraw, name="claim_withdraw"),
     path("identity/claims/<int:claim_id>/decide/", claims_views.claim_decide, name="claim_decide"),
+    path("identity/holders/", holder_views.holders, name="holders"),
+    path("identity/holders/<slug:slug>/", holder_views.holder_detail, name="holder_detail"),
     path("identity/mandates/", mandates_views.mandates, name="mandates"),
     path("identity/mandates/authorise/", mandates_views.mandate_authorise, name="mandate_authorise"),
     path("identity/mandates/<int:mandate_id>/", mandates_views.mandate_detail, name="mandate_detail"),

@@ -23,6 +23,10 @@ class NavItem:
 HOLDERS = frozenset({OrganisationKind.RIGHT_HOLDER})
 HOLDERS_AND_AGENTS = frozenset({OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT})
 ALL_BUT_OPERATORS = frozenset(OrganisationKind.values) - {OrganisationKind.OPERATOR}
+# Those who check a right holder before acting on its word.
+CHECKERS = frozenset(
+    {OrganisationKind.MARKETPLACE, OrganisationKind.AUTHORITY, OrganisationKind.MEDIATOR, OrganisationKind.OPERATOR}
+)
 
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
@@ -30,6 +34,7 @@ ITEMS = (
     NavItem(_("Rights held"), "identity:claims", scope="identity:read", kinds=HOLDERS),
     NavItem(_("Mandates"), "identity:mandates", scope="identity:read", kinds=HOLDERS_AND_AGENTS),
     NavItem(_("Credentials"), "identity:credentials", scope="identity:read", kinds=HOLDERS_AND_AGENTS),
+    NavItem(_("Right holders"), "identity:holders", scope="identity:read", kinds=CHECKERS),
     NavItem(_("Organisations"), "accounts:organisations", operator_only=True),
     NavItem(_("Identity reviews"), "identity:reviews", scope="identity:read", operator_only=True),
     NavItem(_("Register imports"), "rights:imports", operator_only=True),
