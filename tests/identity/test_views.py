@@ -663,8 +663,8 @@ def test_the_menu_shows_authentication_to_the_kinds_it_serves() -> None:
 
     assert menu(OrganisationKind.RIGHT_HOLDER) == ["Identity", "Rights held", "Mandates", "Credentials"]
     assert menu(OrganisationKind.AGENT) == ["Identity", "Mandates", "Credentials"]
-    assert menu(OrganisationKind.MARKETPLACE) == ["Identity"]
-    assert menu(OrganisationKind.OPERATOR) == ["Identity reviews"]
+    assert menu(OrganisationKind.MARKETPLACE) == ["Identity", "Right holders"]
+    assert menu(OrganisationKind.OPERATOR) == ["Right holders", "Identity reviews"]
 
 
 def test_the_dashboard_leads_to_the_identity_page_and_the_next_step_of_each_kind() -> None:
