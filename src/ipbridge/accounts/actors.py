@@ -42,6 +42,15 @@ class Actor:
                 code="missing_scope",
             )
 
+    def require_kind(self, *kinds: str) -> None:
+        """Refuse unless the actor's organisation is of one of ``kinds``."""
+        if self.organisation.kind not in kinds:
+            labels = ", ".join(str(OrganisationKind(k).label) for k in kinds)
+            raise PermissionDenied(
+                _("Only these organisations may do this: %(kinds)s.") % {"kinds": labels},
+                code="wrong_organisation_kind",
+            )
+
     def require_operator(self) -> None:
         if not self.is_operator:
             raise PermissionDenied(_("Only operators may do this."), code="operator_only")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ipbridge.core import context
 
 if TYPE_CHECKING:
+    from ipbridge.accounts.actors import Actor
     from ipbridge.accounts.models import AuditEvent, Organisation, User
 
 
@@ -81,6 +82,25 @@ def audit_record(
         subject_id=str(subject.pk) if subject is not None else "",
         ip=request.ip,
         details=details or {},
+    )
+
+
+def audit_act(
+    actor: Actor,
+    action: AuditAction | str,
+    *,
+    subject: models.Model | None,
+    organisation: Organisation | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """``audit_record`` for what an actor did, in the log of its organisation (or of ``organisation``)."""
+    return audit_record(
+        action=action,
+        actor=actor.user,
+        actor_label=actor.label,
+        organisation=organisation or actor.organisation,
+        subject=subject,
+        details=details,
     )
 
 

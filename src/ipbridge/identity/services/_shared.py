@@ -3,7 +3,6 @@ e-mail, documents."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -14,11 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_record
-from ipbridge.accounts.models import Organisation, OrganisationKind
-from ipbridge.core.errors import PermissionDenied, ValidationFailed
+from ipbridge.accounts.audit import AuditAction, audit_act
+from ipbridge.core.errors import ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.core.privacy import email_masked
+from ipbridge.core.validation import choice_field, text_field
 from ipbridge.identity import codes, tasks
 from ipbridge.identity.files import document_discard, document_store
 from ipbridge.identity.models import (
@@ -30,46 +29,6 @@ from ipbridge.rights.models import Right
 from ipbridge.rights.selectors import right_find
 
 DECISIONS = ("approve", "reject", "more_information")
-
-
-def _audit(
-    actor: Actor, action: AuditAction, *, subject: Any, organisation: Organisation | None = None, **details: Any
-) -> None:
-    audit_record(
-        action=action,
-        actor=actor.user,
-        actor_label=actor.label,
-        organisation=organisation or actor.organisation,
-        subject=subject,
-        details=details,
-    )
-
-
-def _require_kind(actor: Actor, *kinds: str) -> None:
-    if actor.organisation.kind not in kinds:
-        labels = ", ".join(str(OrganisationKind(k).label) for k in kinds)
-        raise PermissionDenied(
-            _("Only these organisations may do this: %(kinds)s.") % {"kinds": labels}, code="wrong_organisation_kind"
-        )
-
-
-def _text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed("required", _("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": max_length}, field=field)
-    return value
-
-
-def _choice(value: str, choices: Iterable[str], *, field: str) -> str:
-    """``value`` if it is one of ``choices``; else the refusal naming the field and the choices."""
-    allowed = list(choices)
-    if value not in allowed:
-        raise ValidationFailed(
-            "invalid_choice", _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}, field=field
-        )
-    return value
 
 
 def _right(office: str, number: str) -> Right:
@@ -85,7 +44,7 @@ def _right(office: str, number: str) -> Right:
 
 
 def _decision(decision: str, reason: str) -> str:
-    _choice(decision, DECISIONS, field="decision")
+    choice_field(decision, DECISIONS, field="decision")
     if decision != "approve" and not reason.strip():
         raise ValidationFailed("required", _("Say why, so that the organisation knows what to do."), field="reason")
     return reason.strip()[:2000]
@@ -111,7 +70,7 @@ def code_email_deliver(*, code_id: int, code: str, language: str) -> None:
 
 def _code_send(actor: Actor, *, purpose: str, email: str, claim: RightClaim | None = None) -> VerificationCode:
     record, code = codes.code_issue(organisation=actor.organisation, purpose=purpose, email=email, claim=claim)
-    _audit(
+    audit_act(
         actor,
         AuditAction.IDENTITY_CODE_SENT,
         subject=claim or record,
@@ -124,7 +83,7 @@ def _code_send(actor: Actor, *, purpose: str, email: str, claim: RightClaim | No
 
 
 def _wrong_code(actor: Actor, *, purpose: str, subject: Any) -> None:
-    _audit(actor, AuditAction.IDENTITY_CODE_FAILED, subject=subject, purpose=purpose)
+    audit_act(actor, AuditAction.IDENTITY_CODE_FAILED, subject=subject, purpose=purpose)
 
 
 def _invalid_code() -> ValidationFailed:
@@ -134,8 +93,8 @@ def _invalid_code() -> ValidationFailed:
 def _document_add(
     actor: Actor, *, kind: str, upload: Any, file_name: str, allowed: frozenset[str], claim: RightClaim | None
 ) -> IdentityDocument:
-    _choice(kind, sorted(allowed), field="kind")
-    name = _text(file_name, field="file", max_length=255, required=False) or "document"
+    choice_field(kind, sorted(allowed), field="kind")
+    name = text_field(file_name, field="file", max_length=255, required=False) or "document"
     stored = document_store(upload)
     try:
         with transaction.atomic():
@@ -150,7 +109,7 @@ def _document_add(
                 content_type=stored.content_type,
                 uploaded_by=actor.user,
             )
-            _audit(
+            audit_act(
                 actor,
                 AuditAction.IDENTITY_DOCUMENT_ADDED,
                 subject=document,

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction
+from ipbridge.accounts.audit import AuditAction, audit_act
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
 from ipbridge.core.privacy import email_masked
+from ipbridge.core.validation import choice_field
 from ipbridge.engine.names import same_organisation
 from ipbridge.identity import codes
 from ipbridge.identity.models import (
@@ -35,13 +36,10 @@ from ipbridge.identity.selectors import (
     register_contact_changed,
 )
 from ipbridge.identity.services._shared import (
-    _audit,
-    _choice,
     _code_send,
     _decision,
     _document_add,
     _invalid_code,
-    _require_kind,
     _right,
     _wrong_code,
 )
@@ -75,9 +73,9 @@ def right_claim_start(
     conflicts with another organisation's, or a code path whose register contact changed recently, goes to
     review instead."""
     actor.require("identity:write")
-    _require_kind(actor, OrganisationKind.RIGHT_HOLDER)
-    _choice(method, ClaimMethod.values, field="method")
-    _choice(relation, ClaimRelation.values, field="relation")
+    actor.require_kind(OrganisationKind.RIGHT_HOLDER)
+    choice_field(method, ClaimMethod.values, field="method")
+    choice_field(relation, ClaimRelation.values, field="relation")
     if relation == ClaimRelation.EXCLUSIVE_LICENSEE and method != ClaimMethod.DOCUMENTS:
         raise ValidationFailed(
             "licence_needs_documents",
@@ -151,7 +149,7 @@ def right_claim_start(
         claim.status = ClaimStatus.APPROVED
         claim.decided_at = timezone.now()
     claim.save()
-    _audit(
+    audit_act(
         actor,
         AuditAction.CLAIM_STARTED,
         subject=claim,
@@ -162,9 +160,9 @@ def right_claim_start(
     if claim.status == ClaimStatus.AWAITING_CODE:
         _code_send(actor, purpose=CodePurpose.CONTACT_OF_RECORD, email=send_to, claim=claim)
     elif claim.status == ClaimStatus.IN_REVIEW:
-        _audit(actor, AuditAction.CLAIM_SENT_TO_REVIEW, subject=claim, reasons=reasons)
+        audit_act(actor, AuditAction.CLAIM_SENT_TO_REVIEW, subject=claim, reasons=reasons)
     else:
-        _audit(actor, AuditAction.CLAIM_APPROVED, subject=claim, method=method)
+        audit_act(actor, AuditAction.CLAIM_APPROVED, subject=claim, method=method)
     return claim
 
 
@@ -200,11 +198,11 @@ def right_claim_code_confirm(*, actor: Actor, claim_id: int, code: str) -> Right
             if reasons:
                 claim.status, claim.review_reasons = ClaimStatus.IN_REVIEW, reasons
                 claim.save(update_fields=["status", "review_reasons", "evidence"])
-                _audit(actor, AuditAction.CLAIM_SENT_TO_REVIEW, subject=claim, reasons=reasons)
+                audit_act(actor, AuditAction.CLAIM_SENT_TO_REVIEW, subject=claim, reasons=reasons)
             else:
                 claim.status, claim.decided_at = ClaimStatus.APPROVED, timezone.now()
                 claim.save(update_fields=["status", "decided_at", "evidence"])
-                _audit(actor, AuditAction.CLAIM_APPROVED, subject=claim, method=claim.method)
+                audit_act(actor, AuditAction.CLAIM_APPROVED, subject=claim, method=claim.method)
             return claim
         _wrong_code(actor, purpose=CodePurpose.CONTACT_OF_RECORD, subject=claim)
     raise _invalid_code()
@@ -236,7 +234,7 @@ def right_claim_withdraw(*, actor: Actor, claim_id: int) -> RightClaim:
     claim.status = ClaimStatus.WITHDRAWN
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "decided_at"])
-    _audit(actor, AuditAction.CLAIM_WITHDRAWN, subject=claim, previous=previous)
+    audit_act(actor, AuditAction.CLAIM_WITHDRAWN, subject=claim, previous=previous)
     return claim
 
 
@@ -266,7 +264,7 @@ def right_claim_review_decide(*, actor: Actor, claim_id: int, decision: str, rea
     claim.decided_at = timezone.now()
     claim.decision_reason = reason
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    _audit(
+    audit_act(
         actor,
         AuditAction.CLAIM_REVIEWED,
         subject=claim,

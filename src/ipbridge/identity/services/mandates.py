@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction
+from ipbridge.accounts.audit import AuditAction, audit_act
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
+from ipbridge.core.validation import choice_field, text_field
 from ipbridge.identity.files import document_discard, document_store
 from ipbridge.identity.models import (
     ClaimStatus,
@@ -26,11 +27,7 @@ from ipbridge.identity.selectors import (
     access_mandate,
 )
 from ipbridge.identity.services._shared import (
-    _audit,
-    _choice,
-    _require_kind,
     _right,
-    _text,
 )
 from ipbridge.rights.models import Right
 from ipbridge.rights.selectors import right_find
@@ -41,7 +38,7 @@ MAX_MANDATE_YEARS = 5
 def _both(actor: Actor, action: AuditAction, mandate: Mandate, **details: Any) -> None:
     """Mandate events are recorded for the right holder and for the agent, each seeing them in its own log."""
     for organisation in (mandate.principal, mandate.agent):
-        _audit(actor, action, subject=mandate, organisation=organisation, **details)
+        audit_act(actor, action, subject=mandate, organisation=organisation, **details)
 
 
 def _mandate_rights(actor: Actor, rights: Iterable[tuple[str, str]]) -> list[Right]:
@@ -84,7 +81,7 @@ def mandate_grant(
     """Authorise a verified agent to act for the organisation on some of its rights, on all or some marketplaces,
     for some actions, between two dates. The signed authorisation document is stored and its hash kept."""
     actor.require("identity:write")
-    _require_kind(actor, OrganisationKind.RIGHT_HOLDER)
+    actor.require_kind(OrganisationKind.RIGHT_HOLDER)
     agent = Organisation.objects.filter(slug=(agent_slug or "").strip(), kind=OrganisationKind.AGENT).first()
     if agent is None:
         raise ValidationFailed("agent_not_found", _("No agent organisation with this name."), field="agent")
@@ -116,7 +113,7 @@ def mandate_grant(
             )
         marketplaces.append(marketplace)
     chosen_rights = _mandate_rights(actor, rights)
-    note = _text(note, field="note", max_length=2000, required=False)
+    note = text_field(note, field="note", max_length=2000, required=False)
     stored = document_store(document, field="document")
     try:
         with transaction.atomic():
@@ -127,7 +124,7 @@ def mandate_grant(
                 actions=chosen_actions,
                 valid_from=valid_from,
                 valid_until=valid_until,
-                document_name=_text(document_name, field="document", max_length=255, required=False) or "mandate",
+                document_name=text_field(document_name, field="document", max_length=255, required=False) or "mandate",
                 document_storage_name=stored.storage_name,
                 document_sha256=stored.sha256,
                 document_size=stored.size,
@@ -229,8 +226,8 @@ def mandate_authorise(
     """Check an agent's action against its mandates, and record the answer for both organisations. Every
     service through which an agent acts for a right holder asks this first."""
     actor.require("identity:read")
-    _require_kind(actor, OrganisationKind.AGENT)
-    _choice(action, MandateAction.values, field="action")
+    actor.require_kind(OrganisationKind.AGENT)
+    choice_field(action, MandateAction.values, field="action")
     principal = Organisation.objects.filter(
         slug=(principal_slug or "").strip(), kind=OrganisationKind.RIGHT_HOLDER
     ).first()
@@ -289,7 +286,7 @@ def mandate_authorise(
         "outcome": result.code,
     }
     for organisation in (principal, actor.organisation):
-        _audit(
+        audit_act(
             actor,
             AuditAction.MANDATE_USED if result.allowed else AuditAction.MANDATE_REFUSED,
             subject=result.mandate,

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction
+from ipbridge.accounts.audit import AuditAction, audit_act
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from ipbridge.accounts.services import organisation_verification_decided, organisation_verification_pending
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
+from ipbridge.core.validation import text_field
 from ipbridge.identity import codes
 from ipbridge.identity.models import (
     ORGANISATION_DOCUMENT_KINDS,
@@ -28,12 +29,10 @@ from ipbridge.identity.selectors import (
     identity_missing,
 )
 from ipbridge.identity.services._shared import (
-    _audit,
     _code_send,
     _decision,
     _document_add,
     _invalid_code,
-    _text,
     _wrong_code,
 )
 
@@ -90,10 +89,10 @@ def identity_profile_update(
             field="email_domain",
         )
     values = {
-        "legal_name": _text(legal_name, field="legal_name", max_length=300),
-        "registration_number": _text(registration_number, field="registration_number", max_length=100),
+        "legal_name": text_field(legal_name, field="legal_name", max_length=300),
+        "registration_number": text_field(registration_number, field="registration_number", max_length=100),
         "registration_country": country,
-        "address": _text(address, field="address", max_length=2000, required=False),
+        "address": text_field(address, field="address", max_length=2000, required=False),
         "email_domain": domain,
     }
     changed = {name: value for name, value in values.items() if getattr(profile, name) != value}
@@ -111,7 +110,7 @@ def identity_profile_update(
         Organisation.objects.filter(pk=actor.organisation.pk).update(verification_status=VerificationStatus.UNVERIFIED)
         actor.organisation.verification_status = VerificationStatus.UNVERIFIED
         changed["verification_status"] = VerificationStatus.UNVERIFIED
-    _audit(actor, AuditAction.IDENTITY_PROFILE_UPDATED, subject=profile, changed=sorted(changed))
+    audit_act(actor, AuditAction.IDENTITY_PROFILE_UPDATED, subject=profile, changed=sorted(changed))
     return profile
 
 
@@ -139,7 +138,9 @@ def identity_document_remove(*, actor: Actor, document_id: int) -> None:
         _editable(actor)
     elif document.claim.status not in {ClaimStatus.IN_REVIEW, ClaimStatus.MORE_INFORMATION}:
         raise Conflict("claim_decided", _("The documents of a decided claim are kept as its record."))
-    _audit(actor, AuditAction.IDENTITY_DOCUMENT_REMOVED, subject=document, kind=document.kind, sha256=document.sha256)
+    audit_act(
+        actor, AuditAction.IDENTITY_DOCUMENT_REMOVED, subject=document, kind=document.kind, sha256=document.sha256
+    )
     document.delete()
 
 
@@ -179,7 +180,7 @@ def identity_domain_code_confirm(*, actor: Actor, code: str) -> IdentityProfile:
             profile.domain_confirmed_at = timezone.now()
             profile.domain_confirmed_email = sent_to or ""
             profile.save(update_fields=["domain_confirmed_at", "domain_confirmed_email"])
-            _audit(actor, AuditAction.IDENTITY_DOMAIN_CONFIRMED, subject=profile, domain=profile.email_domain)
+            audit_act(actor, AuditAction.IDENTITY_DOMAIN_CONFIRMED, subject=profile, domain=profile.email_domain)
             return profile
         _wrong_code(actor, purpose=CodePurpose.DOMAIN, subject=profile)
     raise _invalid_code()
@@ -201,7 +202,7 @@ def identity_submit(*, actor: Actor, note: str = "") -> IdentityProfile:
     organisation_verification_pending(actor=actor, note=note)
     profile.submitted_at = timezone.now()
     profile.save(update_fields=["submitted_at"])
-    _audit(actor, AuditAction.IDENTITY_SUBMITTED, subject=profile)
+    audit_act(actor, AuditAction.IDENTITY_SUBMITTED, subject=profile)
     return profile
 
 
@@ -227,7 +228,7 @@ def identity_review_decide(*, actor: Actor, organisation_id: int, decision: str,
     profile = _profile_for_update(organisation)
     profile.review_note = reason
     profile.save(update_fields=["review_note"])
-    _audit(
+    audit_act(
         actor,
         AuditAction.IDENTITY_REVIEWED,
         subject=profile,

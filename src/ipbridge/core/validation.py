@@ -1,0 +1,29 @@
+"""Input checks every service shares, each refusing with the field at fault and the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from ipbridge.core.errors import ValidationFailed
+
+
+def text_field(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    """``value`` stripped, or the refusal: empty when required, or too long."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed("required", _("This field is required."), field=field)
+    if len(value) > max_length:
+        raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": max_length}, field=field)
+    return value
+
+
+def choice_field(value: str, choices: Iterable[str], *, field: str) -> str:
+    """``value`` if it is one of ``choices``; else the refusal naming the field and the choices."""
+    allowed = list(choices)
+    if value not in allowed:
+        raise ValidationFailed(
+            "invalid_choice", _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}, field=field
+        )
+    return value
