@@ -59,6 +59,14 @@ class AuditAction(models.TextChoices):
     CREDENTIAL_ISSUED = "credential.issued", _("Credential issued")
     CREDENTIAL_REVOKED = "credential.revoked", _("Credential revoked")
     SIGNING_KEY_ROTATED = "signing_key.rotated", _("Credential signing key rotated")
+    NOTICE_SUBMITTED = "notice.submitted", _("Notice sent")
+    NOTICE_RECEIVED = "notice.received", _("Notice received")
+    NOTICE_WITHDRAWN = "notice.withdrawn", _("Notice withdrawn")
+    CASE_TRANSITION = "case.transition", _("Case moved on")
+    CASE_DECIDED = "case.decided", _("Decision on a case")
+    COUNTER_NOTICE_SUBMITTED = "case.counter_notice", _("Counter-notice sent")
+    COMPLAINT_FILED = "case.complaint_filed", _("Complaint or lawsuit shown")
+    MEASURES_LIFTED = "case.measures_lifted", _("Measures lifted")
 
 
 def audit_record(

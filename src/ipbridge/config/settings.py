@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ipbridge.accounts",
     "ipbridge.rights",
     "ipbridge.identity",
+    "ipbridge.notices",
     "ipbridge.web",
 ]
 
@@ -156,6 +157,12 @@ IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=20 
 # many days: changing the contact at the office first is how that proof gets hijacked.
 CONTACT_CHANGE_HOLD_DAYS = env.int("CONTACT_CHANGE_HOLD_DAYS", default=90)
 CREDENTIAL_VALIDITY_DAYS = env.int("CREDENTIAL_VALIDITY_DAYS", default=90)
+# Notice and action: the largest notice, the marketplaces' default time to decide, and the days after a
+# counter-notice reaches the right holder within which it must show a complaint or lawsuit, or the measures end
+# (China E-commerce Law art. 43: 15 days).
+NOTICE_MAX_ITEMS = env.int("NOTICE_MAX_ITEMS", default=10_000)
+NOTICE_RESPONSE_HOURS = env.int("NOTICE_RESPONSE_HOURS", default=24)
+COUNTER_NOTICE_WINDOW_DAYS = env.int("COUNTER_NOTICE_WINDOW_DAYS", default=15)
 # Encrypts the credential signing keys kept in the database.
 CREDENTIAL_KEY_SECRET = env.str("CREDENTIAL_KEY_SECRET", default="") or SECRET_KEY
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)

@@ -7,6 +7,7 @@ from ipbridge.core.api import api
 from ipbridge.identity.api import public as identity_public_router
 from ipbridge.identity.api import router as identity_router
 from ipbridge.identity.views.credentials import jwks_json
+from ipbridge.notices.api import router as notices_router
 from ipbridge.rights.api import router as rights_router
 from ipbridge.web.views import healthz
 
@@ -14,6 +15,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", rights_router)
 api.add_router("/", identity_public_router)
 api.add_router("/", identity_router)
+api.add_router("/", notices_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 

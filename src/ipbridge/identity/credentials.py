@@ -135,6 +135,15 @@ def credentials_visible(*, actor: Actor) -> QuerySet[Credential]:
     return _credentials_for(actor).order_by("-issued_at", "-id")
 
 
+def credentials_current(*, organisation: Organisation) -> Credential | None:
+    """The organisation's newest credential that is neither revoked nor expired, to attach to what it sends."""
+    return (
+        Credential.objects.filter(organisation=organisation, revoked_at=None, expires_at__gt=timezone.now())
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+
+
 def access_credential(*, actor: Actor, credential_id: int) -> Credential:
     credential = _credentials_for(actor).filter(pk=credential_id).first()
     if credential is None:

@@ -4,7 +4,7 @@ only what it may see; ``access_*`` answer "not found" alike for missing and forb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -216,6 +216,21 @@ def mandates_in_force(*, organisation: Organisation) -> list[Mandate]:
     """The mandates an agent holds today."""
     today = timezone.localdate()
     return list(_mandates().filter(agent=organisation, revoked_at=None, valid_from__lte=today, valid_until__gte=today))
+
+
+def mandate_covering(
+    *, principal: Organisation, agent: Organisation, right: Right, action: str, marketplace: Organisation | None, on: date
+) -> Mandate | None:
+    """The agent's mandate from ``principal`` in force on ``on`` that covers this right, marketplace and action,
+    if any (a read: ``services.mandate_authorise`` is the audited check an action goes through)."""
+    for mandate in _mandates().filter(principal=principal, agent=agent, revoked_at=None, rights=right):
+        if (
+            mandate.in_force_on(on)
+            and action in mandate.actions
+            and (marketplace is None or mandate.all_marketplaces or marketplace in mandate.marketplaces.all())
+        ):
+            return mandate
+    return None
 
 
 def rights_held(*, organisation: Organisation) -> QuerySet[RightClaim]:

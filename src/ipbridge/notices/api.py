@@ -1,0 +1,215 @@
+"""HTTP API of notice and action: send notices, handle cases, answer with counter-notices, export statements of
+reasons. Parse, call a service or a selector, serialise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.schemas import ErrorOut
+from ipbridge.core.errors import ValidationFailed
+from ipbridge.notices import selectors, services
+from ipbridge.notices.completeness import EvidenceIn, ItemIn
+from ipbridge.notices.models import Case, Notice
+from ipbridge.notices.presenters import case_out, notice_out
+from ipbridge.notices.schemas import (
+    CaseOut,
+    CheckOut,
+    ComplaintIn,
+    CounterNoticeIn,
+    DecisionIn,
+    ForwardIn,
+    NoteIn,
+    NoticeIn,
+    NoticeOut,
+    StatementsOut,
+)
+
+router = Router(tags=["notices"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+STATEMENTS_PAGE = 100  # the Transparency Database takes at most 100 statements a call
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _rights(texts: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for text in texts:
+        office, _space, number = text.strip().partition(" ")
+        if not office or not number.strip():
+            raise ValidationFailed(
+                "invalid_right", f"“{text}”: write a right as OFFICE NUMBER, e.g. EM 018234567.", field="rights"
+            )
+        pairs.append((office, number.strip()))
+    return pairs
+
+
+def _draft(payload: NoticeIn) -> dict[str, Any]:
+    return {
+        "rights": _rights(payload.rights),
+        "items": [ItemIn(i.marketplace, i.url, i.listing_id, i.title) for i in payload.items],
+        "explanation": payload.explanation,
+        "good_faith": payload.good_faith,
+        "notifier_name": payload.notifier_name,
+        "notifier_email": payload.notifier_email,
+        "evidence": [EvidenceIn(e.kind, e.reference, e.description) for e in payload.evidence],
+        "on_behalf_of": payload.on_behalf_of,
+    }
+
+
+@router.post("/notices/check", response={200: CheckOut, **ERRORS}, operation_id="notice_check")
+def notice_check(request: HttpRequest, payload: NoticeIn) -> dict[str, Any]:
+    """What is missing before this notice can be sent, by the checklist of Appendix 1 of the Shenzhen guideline
+    and DSA art. 16. Nothing is stored."""
+    gaps = services.notice_check(actor=_actor(request), **_draft(payload))
+    return {"complete": not gaps, "gaps": [{"code": g.code, "field": g.field, "message": str(g.label)} for g in gaps]}
+
+
+@router.post("/notices", response={201: NoticeOut, **ERRORS}, operation_id="notice_submit")
+def notice_submit(
+    request: HttpRequest, payload: NoticeIn, idempotency_key: Annotated[str, Header(alias="Idempotency-Key")] = ""
+) -> Status[dict[str, Any]]:
+    """Send a notice: one case per marketplace named in its items (up to 10,000 items). A listing already open
+    under the same right in an earlier notice is merged, not sent twice. Refused with every gap named (422,
+    ``details.gaps``) until complete. Send an ``Idempotency-Key`` header to make retries safe: the same key gives
+    back the notice it created."""
+    actor = _actor(request)
+    notice = services.notice_submit(actor=actor, idempotency_key=idempotency_key, **_draft(payload))
+    return Status(201, notice_out(selectors.access_notice(actor=actor, notice_id=notice.pk)))
+
+
+@router.get("/notices", response={200: list[NoticeOut], **ERRORS}, operation_id="notices_list")
+@paginate(LimitOffsetPagination)
+def notices_list(request: HttpRequest) -> QuerySet[Notice]:
+    """Notices your organisation sent, or that were sent for it; newest first."""
+    return selectors.notices_visible(actor=_actor(request))
+
+
+@router.get("/notices/{int:notice_id}", response={200: NoticeOut, **ERRORS}, operation_id="notice_get")
+def notice_get(request: HttpRequest, notice_id: int) -> dict[str, Any]:
+    return notice_out(selectors.access_notice(actor=_actor(request), notice_id=notice_id))
+
+
+@router.post("/notices/{int:notice_id}/withdraw", response={200: NoticeOut, **ERRORS}, operation_id="notice_withdraw")
+def notice_withdraw(request: HttpRequest, notice_id: int, payload: NoteIn) -> dict[str, Any]:
+    """Withdraw a notice you sent: its open cases end and measures taken on its items are lifted."""
+    actor = _actor(request)
+    services.notice_withdraw(actor=actor, notice_id=notice_id, reason=payload.note)
+    return notice_out(selectors.access_notice(actor=actor, notice_id=notice_id))
+
+
+@router.get("/cases", response={200: list[CaseOut], **ERRORS}, operation_id="cases_list")
+@paginate(LimitOffsetPagination)
+def cases_list(request: HttpRequest, status: str = "", overdue: bool = False, notice_id: int | None = None) -> Any:
+    """Cases you may see: a marketplace's own, the cases of notices you sent, cases forwarded to you as merchant.
+    Trusted flaggers' first, then oldest first. ``overdue``: waiting for a decision past their due time."""
+    cases = selectors.cases_visible(actor=_actor(request), status=status, overdue=overdue, notice_id=notice_id)
+    return _LazyCases(cases)
+
+
+class _LazyCases:
+    """Cases rendered page by page: the paginator slices first, so only one page of cases is built."""
+
+    def __init__(self, cases: QuerySet[Case]):
+        self.cases = cases
+
+    def __len__(self) -> int:
+        return self.cases.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return [case_out(c) for c in self.cases[window]]
+
+
+@router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS}, operation_id="case_get")
+def case_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    return case_out(selectors.access_case(actor=_actor(request), case_id=case_id))
+
+
+def _case(actor: Actor, case_id: int) -> dict[str, Any]:
+    return case_out(selectors.access_case(actor=actor, case_id=case_id))
+
+
+@router.post("/cases/{int:case_id}/acknowledge", response={200: CaseOut, **ERRORS}, operation_id="case_acknowledge")
+def case_acknowledge(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """Marketplaces: the case is received and being handled."""
+    actor = _actor(request)
+    services.case_acknowledge(actor=actor, case_id=case_id)
+    return _case(actor, case_id)
+
+
+@router.post("/cases/{int:case_id}/decisions", response={200: CaseOut, **ERRORS}, operation_id="case_decide")
+def case_decide(request: HttpRequest, case_id: int, payload: DecisionIn) -> dict[str, Any]:
+    """Marketplaces: decide items — a necessary measure, or a rejection with its reason. Each measure yields a
+    statement of reasons (DSA art. 17). Once every item is decided the case is forwarded to the merchant named
+    in ``merchant`` (or closed, when every item was rejected)."""
+    actor = _actor(request)
+    services.case_decide(
+        actor=actor,
+        case_id=case_id,
+        decisions=[services.ItemDecision(d.item_id, d.measure, d.reason) for d in payload.decisions],
+        facts=payload.facts,
+        legal_ground=payload.legal_ground,
+        merchant_slug=payload.merchant,
+        territorial_scope=payload.territorial_scope,
+        end_date=payload.end_date,
+        automated_detection=payload.automated_detection,
+        automated_decision=payload.automated_decision,
+        account_action=payload.account_action,
+    )
+    return _case(actor, case_id)
+
+
+@router.post("/cases/{int:case_id}/forward", response={200: CaseOut, **ERRORS}, operation_id="case_forward")
+def case_forward(request: HttpRequest, case_id: int, payload: ForwardIn) -> dict[str, Any]:
+    """Marketplaces: forward a decided case to its merchant."""
+    actor = _actor(request)
+    services.case_forward(actor=actor, case_id=case_id, merchant_slug=payload.merchant)
+    return _case(actor, case_id)
+
+
+@router.post(
+    "/cases/{int:case_id}/counter-notices", response={201: CaseOut, **ERRORS}, operation_id="counter_notice_submit"
+)
+def counter_notice_submit(request: HttpRequest, case_id: int, payload: CounterNoticeIn) -> Status[dict[str, Any]]:
+    """Merchants: state that the items do not infringe, with preliminary evidence. The right holder is told at
+    once; unless it shows a complaint or lawsuit within the window (15 days by default), the measures end."""
+    actor = _actor(request)
+    services.counter_notice_submit(actor=actor, case_id=case_id, statement=payload.statement, evidence=payload.evidence)
+    return Status(201, _case(actor, case_id))
+
+
+@router.post("/cases/{int:case_id}/complaint", response={200: CaseOut, **ERRORS}, operation_id="case_complaint_file")
+def case_complaint_file(request: HttpRequest, case_id: int, payload: ComplaintIn) -> dict[str, Any]:
+    """Senders: show that a complaint to an authority or a lawsuit was filed, so that the measures stay."""
+    actor = _actor(request)
+    services.case_complaint_file(actor=actor, case_id=case_id, authority=payload.authority, reference=payload.reference)
+    return _case(actor, case_id)
+
+
+@router.post("/cases/{int:case_id}/close", response={200: CaseOut, **ERRORS}, operation_id="case_close")
+def case_close(request: HttpRequest, case_id: int, payload: NoteIn) -> dict[str, Any]:
+    actor = _actor(request)
+    services.case_close(actor=actor, case_id=case_id, note=payload.note)
+    return _case(actor, case_id)
+
+
+@router.get(
+    "/statements-of-reasons", response={200: StatementsOut, **ERRORS}, operation_id="statements_of_reasons_list"
+)
+def statements_of_reasons_list(request: HttpRequest, since: Query[datetime | None] = None) -> dict[str, Any]:
+    """Marketplaces: your statements of reasons after ``since``, oldest first, at most 100 — one batch for the
+    DSA Transparency Database (`POST /api/v1/statements`). Pass ``next_since`` back as ``since`` for the next."""
+    rows = list(selectors.statements_for_marketplace(actor=_actor(request), since=since)[:STATEMENTS_PAGE])
+    return {
+        "count": len(rows),
+        "statements": [row.body for row in rows],
+        "next_since": rows[-1].created_at if len(rows) == STATEMENTS_PAGE else None,
+    }

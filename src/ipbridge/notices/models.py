@@ -1,0 +1,231 @@
+"""Notice and action (通知-删除): a right holder's notice to many marketplaces, one case per marketplace, the
+marketplace's decisions item by item with their statements of reasons, the merchant's counter-notice and the
+statutory window after which measures are lifted (China E-commerce Law art. 42–45; EU DSA art. 16, 17, 20)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Measure(models.TextChoices):
+    """The necessary measures (必要措施) of the Shenzhen guideline."""
+
+    DELETE = "delete", _("Delete")
+    BLOCK = "block", _("Block")
+    DISCONNECT_LINKS = "disconnect_links", _("Disconnect links")
+    TERMINATE_TRANSACTIONS = "terminate_transactions", _("Terminate transactions")
+    TERMINATE_SERVICES = "terminate_services", _("Terminate services")
+
+
+class NoticeStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Notice(models.Model):
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sender = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="notices_sent")
+    principal = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="notices_for", help_text="The right holder."
+    )
+    mandate = models.ForeignKey("identity.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rights = models.ManyToManyField("rights.Right", related_name="notices")
+    explanation = models.TextField(_("explanation"))
+    good_faith = models.BooleanField(_("good-faith statement"), default=False)
+    notifier_name = models.CharField(_("notifier's name"), max_length=200)
+    notifier_email = models.EmailField(_("notifier's e-mail address"))
+    credential_jti = models.UUIDField(null=True, blank=True)
+    credential_token = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.SUBMITTED)
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["sender", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="notice_unique_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.pk} from {self.sender}"
+
+
+class CaseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    DELIVERED = "delivered", _("Delivered")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DECIDED = "decided", _("Decided")
+    FORWARDED = "forwarded", _("Forwarded to the merchant")
+    COUNTER_NOTICED = "counter_noticed", _("Counter-notice received")
+    COMPLAINT_FILED = "complaint_filed", _("Complaint or lawsuit filed")
+    LIFTED = "lifted", _("Measures lifted")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_CASE_STATUSES = frozenset(
+    {
+        CaseStatus.SUBMITTED,
+        CaseStatus.DELIVERED,
+        CaseStatus.ACKNOWLEDGED,
+        CaseStatus.DECIDED,
+        CaseStatus.FORWARDED,
+        CaseStatus.COUNTER_NOTICED,
+        CaseStatus.COMPLAINT_FILED,
+    }
+)
+
+
+class Case(models.Model):
+    """One marketplace's handling of the items of a notice (案件)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="cases")
+    marketplace = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="cases")
+    merchant = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases_against"
+    )
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED, db_index=True)
+    priority = models.PositiveSmallIntegerField(default=0, help_text="Higher first: notices of trusted flaggers.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    response_due_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    counter_noticed_at = models.DateTimeField(null=True, blank=True)
+    lift_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    complaint_filed_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-priority", "created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["notice", "marketplace"], name="case_unique_notice_marketplace")
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} at {self.marketplace}"
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACTED = "acted", _("Measure taken")
+    REJECTED = "rejected", _("Rejected")
+    RESTORED = "restored", _("Restored")
+    MERGED = "merged", _("Merged with an open notice")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_ITEM_STATUSES = frozenset({ItemStatus.PENDING, ItemStatus.ACTED})
+
+
+class NoticeItem(models.Model):
+    """One listing (or stream, or shop) a notice is about, located exactly (DSA art. 16: its URL, or the
+    marketplace's own id)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="items")
+    marketplace = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    url = models.URLField(max_length=2000, blank=True)
+    listing_id = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    locator = models.CharField(max_length=2100, help_text="The listing as matched for duplicates.")
+    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.PENDING)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    measure = models.CharField(max_length=24, choices=Measure.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        indexes: ClassVar = [models.Index(fields=["marketplace", "locator"])]
+
+    def __str__(self) -> str:
+        return self.url or self.listing_id
+
+
+class Decision(models.Model):
+    """A marketplace's decision on some items of a case, and the reasons it states (DSA art. 17)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="decisions")
+    items = models.ManyToManyField(NoticeItem, related_name="decisions")
+    measure = models.CharField(max_length=24, choices=Measure.choices, blank=True, help_text="Empty: rejected.")
+    reason = models.TextField(_("reason"), blank=True)
+    facts = models.TextField(_("facts relied on"))
+    legal_ground = models.CharField(_("legal ground"), max_length=500)
+    territorial_scope = models.JSONField(default=list, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    automated_detection = models.BooleanField(default=False)
+    automated_decision = models.CharField(max_length=10, default="not")
+    account_action = models.CharField(max_length=12, blank=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"decision {self.pk} on case {self.case_id}"
+
+
+class StatementOfReasons(models.Model):
+    """One statement per item decided, in the DSA Transparency Database format, ready for export."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="statements")
+    item = models.ForeignKey(NoticeItem, on_delete=models.CASCADE, related_name="statements")
+    marketplace = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    puid = models.CharField(max_length=500, unique=True)
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.puid
+
+
+class CounterNotice(models.Model):
+    """The merchant's statement that it does not infringe, with preliminary evidence (反通知)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="counter_notices")
+    merchant = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    statement = models.TextField(_("statement of non-infringement"))
+    evidence = models.JSONField(default=list, blank=True, help_text="References to the evidence offered.")
+    submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"counter-notice on case {self.case_id}"
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: every transition, who made it and when. Appended, never changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    actor_label = models.CharField(max_length=200, blank=True)
+    organisation = models.ForeignKey("accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} → {self.status}"

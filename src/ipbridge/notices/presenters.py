@@ -1,0 +1,99 @@
+"""Notices and cases as the API shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ipbridge.accounts.models import VerificationStatus
+from ipbridge.notices import selectors
+from ipbridge.notices.models import Case, ItemStatus, Notice, NoticeItem
+
+
+def _right_labels(notice: Notice) -> list[str]:
+    return [f"{r.office} {r.number}" for r in notice.rights.all()]
+
+
+def notice_out(notice: Notice) -> dict[str, Any]:
+    cases = list(notice.cases.select_related("marketplace").order_by("id"))
+    items = selectors.notice_items(notice=notice)
+    return {
+        "id": notice.pk,
+        "reference": str(notice.reference),
+        "sender": notice.sender.slug,
+        "principal": notice.principal.slug,
+        "mandate_id": notice.mandate_id,
+        "rights": _right_labels(notice),
+        "status": notice.status,
+        "item_count": notice.item_count,
+        "merged_items": items.filter(status=ItemStatus.MERGED).count(),
+        "credential_jti": str(notice.credential_jti) if notice.credential_jti else None,
+        "created_at": notice.created_at,
+        "withdrawn_at": notice.withdrawn_at,
+        "cases": [
+            {
+                "id": case.pk,
+                "marketplace": case.marketplace.slug,
+                "status": case.status,
+                "items": case.items.count(),
+                "response_due_at": case.response_due_at,
+            }
+            for case in cases
+        ],
+    }
+
+
+def item_out(item: NoticeItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "url": item.url,
+        "listing_id": item.listing_id,
+        "title": item.title,
+        "status": item.status,
+        "measure": item.measure,
+        "decided_at": item.decided_at,
+    }
+
+
+def case_out(case: Case) -> dict[str, Any]:
+    notice = case.notice
+    sender = notice.sender
+    return {
+        "id": case.pk,
+        "notice_id": notice.pk,
+        "notice_reference": str(notice.reference),
+        "marketplace": case.marketplace.slug,
+        "merchant": case.merchant.slug if case.merchant else None,
+        "status": case.status,
+        "priority": case.priority,
+        "sender": {
+            "id": sender.slug,
+            "name": sender.name,
+            "kind": sender.kind,
+            "verified": sender.verification_status == VerificationStatus.VERIFIED,
+            "on_behalf_of": notice.principal.slug,
+            "mandate_id": notice.mandate_id,
+            "credential": notice.credential_token or None,
+        },
+        "rights": _right_labels(notice),
+        "explanation": notice.explanation,
+        "notifier_name": notice.notifier_name,
+        "notifier_email": notice.notifier_email,
+        "created_at": case.created_at,
+        "response_due_at": case.response_due_at,
+        "lift_due_at": case.lift_due_at,
+        "items": [item_out(i) for i in selectors.case_items(case=case)],
+        "timeline": [
+            {"status": e.status, "at": e.at, "actor": e.actor_label, "note": e.note}
+            for e in selectors.case_timeline(case=case)
+        ],
+        "counter_notices": [
+            {
+                "id": c.pk,
+                "merchant": c.merchant.slug,
+                "statement": c.statement,
+                "evidence": list(c.evidence),
+                "submitted_at": c.submitted_at,
+            }
+            for c in selectors.case_counter_notices(case=case)
+        ],
+    }

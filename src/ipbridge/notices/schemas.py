@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ItemIn(Schema):
+    marketplace: str = Field(description="The marketplace's id on IPBridge (slug)")
+    url: str = Field(default="", max_length=2000, description="The exact location of the item")
+    listing_id: str = Field(default="", max_length=200, description="Or the marketplace's own id of the item")
+    title: str = Field(default="", max_length=500)
+
+
+class EvidenceIn(Schema):
+    kind: str = Field(description="screenshot, test_purchase, comparison_analysis, evaluation_report, …")
+    reference: str = Field(max_length=2000, description="Where the evidence is: an evidence id or a URL")
+    description: str = Field(default="", max_length=2000)
+
+
+class NoticeIn(Schema):
+    rights: list[str] = Field(description='The rights infringed, as "OFFICE NUMBER", e.g. "EM 018234567"')
+    items: list[ItemIn] = Field(max_length=10_000)
+    explanation: str = Field(default="", max_length=20_000, description="Why the items infringe the rights")
+    good_faith: bool = Field(default=False, description="The sender's good-faith statement (DSA art. 16(2)(d))")
+    notifier_name: str = Field(default="", max_length=200)
+    notifier_email: str = Field(default="", max_length=254)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
+    on_behalf_of: str = Field(default="", description="Agents: the right holder's id (slug)")
+
+
+class GapOut(Schema):
+    code: str
+    field: str
+    message: str
+
+
+class CheckOut(Schema):
+    complete: bool
+    gaps: list[GapOut]
+
+
+class CaseSummaryOut(Schema):
+    id: int
+    marketplace: str
+    status: str
+    items: int
+    response_due_at: dt.datetime
+
+
+class NoticeOut(Schema):
+    id: int
+    reference: str
+    sender: str
+    principal: str
+    mandate_id: int | None
+    rights: list[str]
+    status: str
+    item_count: int
+    merged_items: int
+    credential_jti: str | None
+    created_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    cases: list[CaseSummaryOut]
+
+
+class ItemOut(Schema):
+    id: int
+    url: str
+    listing_id: str
+    title: str
+    status: str
+    measure: str
+    decided_at: dt.datetime | None
+
+
+class EventOut(Schema):
+    status: str
+    at: dt.datetime
+    actor: str
+    note: str
+
+
+class CounterNoticeOut(Schema):
+    id: int
+    merchant: str
+    statement: str
+    evidence: list[str]
+    submitted_at: dt.datetime
+
+
+class SenderOut(Schema):
+    id: str
+    name: str
+    kind: str
+    verified: bool
+    on_behalf_of: str
+    mandate_id: int | None
+    credential: str | None = Field(description="The sender's signed credential, verifiable with the published keys")
+
+
+class CaseOut(Schema):
+    id: int
+    notice_id: int
+    notice_reference: str
+    marketplace: str
+    merchant: str | None
+    status: str
+    priority: int
+    sender: SenderOut
+    rights: list[str]
+    explanation: str
+    notifier_name: str
+    notifier_email: str
+    created_at: dt.datetime
+    response_due_at: dt.datetime
+    lift_due_at: dt.datetime | None
+    items: list[ItemOut]
+    timeline: list[EventOut]
+    counter_notices: list[CounterNoticeOut]
+
+
+class ItemDecisionIn(Schema):
+    item_id: int
+    measure: str = Field(
+        default="",
+        description="delete, block, disconnect_links, terminate_transactions, terminate_services; empty to reject",
+    )
+    reason: str = Field(default="", max_length=2000, description="Required for a rejection")
+
+
+class DecisionIn(Schema):
+    decisions: list[ItemDecisionIn] = Field(max_length=10_000)
+    facts: str = Field(max_length=5000, description="The facts and circumstances relied on")
+    legal_ground: str = Field(max_length=500, description="e.g. Trademark Law of the PRC art. 57; EUTMR art. 9")
+    merchant: str = Field(default="", description="The merchant's id on IPBridge, to forward the notice to")
+    territorial_scope: list[str] = Field(default_factory=list, description="ISO 3166 codes; empty: everywhere")
+    end_date: dt.date | None = None
+    automated_detection: bool = False
+    automated_decision: str = Field(default="not", description="fully, partially or not")
+    account_action: str = Field(default="", description="suspended or terminated, when the account is acted on")
+
+
+class ForwardIn(Schema):
+    merchant: str
+
+
+class CounterNoticeIn(Schema):
+    statement: str = Field(max_length=20_000)
+    evidence: list[str] = Field(max_length=100, description="References to the preliminary evidence")
+
+
+class ComplaintIn(Schema):
+    authority: str = Field(max_length=300, description="The authority or court")
+    reference: str = Field(max_length=300, description="The complaint's or lawsuit's reference")
+
+
+class NoteIn(Schema):
+    note: str = Field(default="", max_length=2000)
+
+
+class StatementsOut(Schema):
+    count: int
+    statements: list[dict[str, Any]]
+    next_since: dt.datetime | None

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="ipbridge.notices.notice_dispatch", time_limit=300, soft_time_limit=280)
+def notice_dispatch(notice_id: int) -> None:
+    """Deliver each case of a new notice to its marketplace."""
+    from ipbridge.notices.services import notice_deliver
+
+    notice_deliver(notice_id=notice_id)
+
+
+@shared_task(name="ipbridge.notices.cases_lift_due", time_limit=600, soft_time_limit=580)
+def cases_lift_due() -> int:
+    """Scheduled: lift the measures of cases whose counter-notice window closed without a complaint."""
+    from ipbridge.notices.services import cases_lift_due as lift
+
+    return lift()
