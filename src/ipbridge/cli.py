@@ -41,7 +41,10 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     from ipbridge.config.wsgi import application
+    from ipbridge.core.schedule import embedded_scheduler_start
 
+    if embedded_scheduler_start() is not None:
+        click.echo("No job broker: deadlines are checked by this process.")
     click.echo(f"IPBridge serving on http://{host}:{port}/")
     waitress_serve(application, host=host, port=port, threads=threads, ident="ipbridge")
 
@@ -282,6 +285,20 @@ def worker(args: tuple[str, ...]) -> None:
     if not settings.CELERY_BROKER_URL:
         _fail("CELERY_BROKER_URL is not set: without a broker, jobs run inside the web process")
     app.worker_main(["worker", "--loglevel=INFO", *args])
+
+
+@main.command("scheduler", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def scheduler(args: tuple[str, ...]) -> None:
+    """Run Celery beat, which sends the scheduled jobs (deadlines) to the workers; run exactly one."""
+    _setup()
+    from django.conf import settings
+
+    from ipbridge.config.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        _fail("CELERY_BROKER_URL is not set: without a broker, `ipbridge serve` runs the schedule itself")
+    app.start(["beat", "--loglevel=INFO", *args])
 
 
 @main.command("manage", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

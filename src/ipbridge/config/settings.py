@@ -219,6 +219,13 @@ CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_TASK_ACKS_LATE = True
+# Deadlines: every few minutes, lift the measures of cases whose counter-notice window closed without a complaint.
+CELERY_BEAT_SCHEDULE = {
+    "notices-lift-due": {
+        "task": "ipbridge.notices.cases_lift_due",
+        "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
+    },
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 CACHES = {

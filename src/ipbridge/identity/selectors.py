@@ -219,7 +219,13 @@ def mandates_in_force(*, organisation: Organisation) -> list[Mandate]:
 
 
 def mandate_covering(
-    *, principal: Organisation, agent: Organisation, right: Right, action: str, marketplace: Organisation | None, on: date
+    *,
+    principal: Organisation,
+    agent: Organisation,
+    right: Right,
+    action: str,
+    marketplace: Organisation | None,
+    on: date,
 ) -> Mandate | None:
     """The agent's mandate from ``principal`` in force on ``on`` that covers this right, marketplace and action,
     if any (a read: ``services.mandate_authorise`` is the audited check an action goes through)."""

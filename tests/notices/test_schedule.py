@@ -1,0 +1,56 @@
+"""The statutory deadline runs on its own: the embedded scheduler of `ipbridge serve` lifts measures once the
+counter-notice window has closed, with no request and no broker."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ipbridge.accounts.selectors import actor_for_system
+from ipbridge.core import schedule
+from ipbridge.notices import services
+from ipbridge.notices.models import Case, CaseStatus
+from tests.notices.factories import send, world
+from tests.notices.test_workflow import case_at, decide_all
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_embedded_scheduler_lifts_measures_when_the_window_has_closed(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = world()
+    notice = send(w.organisation)
+    case = decide_all(w, case_at(notice.pk, w.megamart))
+    services.counter_notice_submit(
+        actor=actor_for_system(w.merchant.organisation), case_id=case.pk, statement="Genuine.", evidence=["invoice"]
+    )
+    Case.objects.filter(pk=case.pk).update(lift_due_at=timezone.now() - timedelta(seconds=1))
+    settings.CELERY_BROKER_URL = ""
+    settings.CELERY_BEAT_SCHEDULE = {"lift": {"task": "ipbridge.notices.cases_lift_due", "schedule": 0.2}}
+    monkeypatch.setattr(schedule, "_started", type(schedule._started)())
+
+    stop = schedule.embedded_scheduler_start()
+    try:
+        deadline = time.monotonic() + 10
+        while Case.objects.get(pk=case.pk).status != CaseStatus.CLOSED and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        assert stop is not None
+        stop.set()
+
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.CLOSED
+    assert schedule.embedded_scheduler_start() is None  # once per process
+
+
+def test_with_a_broker_the_web_process_leaves_the_schedule_to_celery_beat(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    monkeypatch.setattr(schedule, "_started", type(schedule._started)())
+
+    assert schedule.embedded_scheduler_start() is None
