@@ -10,12 +10,17 @@ A search gathers candidates through channels, one for each resemblance, each com
    only when the marks found so far do not already fill the answer with scores above what two edits can
    reach: short keys (under ``PART_MIN`` letters) from ``deletions2``, their two-character deletions,
    which must meet the query's neighbourhood; long keys from ``parts``, since any key two edits away
-   shares one of its three parts with the query, near where the part starts.
+   shares one of its three parts with the query, where the part starts shifted by at most the edits
+   before it (``shared_part_hashes``).
 2. **Same sound, same words, containment.** Equal-hash lookups in ``phonetic``, ``orders`` and
    ``runs``, and every substring of the query key of four characters or more in ``exact``. These
    resemblances score by key lengths alone, so a channel's candidates are ranked by vector operations and
    only its best ``limit`` are passed on: any mark that would rank higher overall already ranks higher
    within the channel.
+
+Before any channel, the marks whose key is the query's are counted: equal keys score at least
+``MIN_EQUAL`` and every other resemblance at most ``MAX_UNEQUAL``, below it, so when there are ``limit``
+of them the answer is their best ``limit`` and no channel is needed.
 
 Every candidate then goes through :func:`~ipbridge.engine.marks._scoring.match`, the very function the
 reference matcher runs on every mark, so the index and the reference can only differ in which marks they

@@ -237,12 +237,12 @@ def merge(segments: Sequence[Segment], alive: npt.NDArray[np.bool_]) -> Segment:
 
     tables = {}
     for name in TABLES:
-        if name == "parts":
-            continue
-        entries = np.concatenate([getattr(s, name).live(alive) for s in segments])
-        # Timsort: the parts are sorted runs already.
-        entries.sort(kind="stable")
-        tables[name] = Table.of(entries)
+        if name != "parts":
+            entries = np.concatenate([getattr(s, name).live(alive) for s in segments])
+            # Timsort: each segment's entries are a sorted run already.
+            entries.sort(kind="stable")
+            tables[name] = Table.of(entries)
+    # The parts table's masks follow its entries.
     keep = [alive[s.parts.rows_at(np.arange(len(s.parts)))] for s in segments]
     part_entries = np.concatenate([s.parts.entries[k] for s, k in zip(segments, keep, strict=True)])
     part_bigrams = np.concatenate([s.part_bigrams[k] for s, k in zip(segments, keep, strict=True)])
