@@ -3,6 +3,7 @@ reasons. Parse, call a service or a selector, serialise."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,7 +17,6 @@ from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.core.errors import ValidationFailed
 from ipbridge.notices import selectors, services
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
-from ipbridge.notices.models import Case, Notice
 from ipbridge.notices.presenters import case_out, notice_out
 from ipbridge.notices.schemas import (
     CaseOut,
@@ -32,6 +32,22 @@ from ipbridge.notices.schemas import (
 )
 
 router = Router(tags=["notices"])
+
+
+class _Rendered:
+    """A query rendered page by page: the paginator counts and slices first, so only one page is built."""
+
+    def __init__(self, rows: QuerySet[Any], render: Callable[[Any], dict[str, Any]]):
+        self.rows = rows
+        self.render = render
+
+    def __len__(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return [self.render(row) for row in self.rows[window]]
+
+
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 STATEMENTS_PAGE = 100  # the Transparency Database takes at most 100 statements a call
 
@@ -88,9 +104,9 @@ def notice_submit(
 
 @router.get("/notices", response={200: list[NoticeOut], **ERRORS}, operation_id="notices_list")
 @paginate(LimitOffsetPagination)
-def notices_list(request: HttpRequest) -> QuerySet[Notice]:
+def notices_list(request: HttpRequest) -> Any:
     """Notices your organisation sent, or that were sent for it; newest first."""
-    return selectors.notices_visible(actor=_actor(request))
+    return _Rendered(selectors.notices_visible(actor=_actor(request)), notice_out)
 
 
 @router.get("/notices/{int:notice_id}", response={200: NoticeOut, **ERRORS}, operation_id="notice_get")
@@ -112,20 +128,7 @@ def cases_list(request: HttpRequest, status: str = "", overdue: bool = False, no
     """Cases you may see: a marketplace's own, the cases of notices you sent, cases forwarded to you as merchant.
     Trusted flaggers' first, then oldest first. ``overdue``: waiting for a decision past their due time."""
     cases = selectors.cases_visible(actor=_actor(request), status=status, overdue=overdue, notice_id=notice_id)
-    return _LazyCases(cases)
-
-
-class _LazyCases:
-    """Cases rendered page by page: the paginator slices first, so only one page of cases is built."""
-
-    def __init__(self, cases: QuerySet[Case]):
-        self.cases = cases
-
-    def __len__(self) -> int:
-        return self.cases.count()
-
-    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        return [case_out(c) for c in self.cases[window]]
+    return _Rendered(cases, case_out)
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS}, operation_id="case_get")
