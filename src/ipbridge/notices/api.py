@@ -207,12 +207,15 @@ def case_close(request: HttpRequest, case_id: int, payload: NoteIn) -> dict[str,
 @router.get(
     "/statements-of-reasons", response={200: StatementsOut, **ERRORS}, operation_id="statements_of_reasons_list"
 )
-def statements_of_reasons_list(request: HttpRequest, since: Query[datetime | None] = None) -> dict[str, Any]:
-    """Marketplaces: your statements of reasons after ``since``, oldest first, at most 100 — one batch for the
-    DSA Transparency Database (`POST /api/v1/statements`). Pass ``next_since`` back as ``since`` for the next."""
-    rows = list(selectors.statements_for_marketplace(actor=_actor(request), since=since)[:STATEMENTS_PAGE])
+def statements_of_reasons_list(
+    request: HttpRequest, since: Query[datetime | None] = None, after: Query[int | None] = None
+) -> dict[str, Any]:
+    """Marketplaces: your statements of reasons made after ``since``, oldest first, at most 100 — one batch for
+    the DSA Transparency Database (`POST /api/v1/statements`). Pass ``next_after`` back as ``after`` (with the
+    same ``since``) for the next batch; it is null after the last."""
+    rows = list(selectors.statements_for_marketplace(actor=_actor(request), since=since, after=after)[:STATEMENTS_PAGE])
     return {
         "count": len(rows),
         "statements": [row.body for row in rows],
-        "next_since": rows[-1].created_at if len(rows) == STATEMENTS_PAGE else None,
+        "next_after": rows[-1].pk if len(rows) == STATEMENTS_PAGE else None,
     }

@@ -164,4 +164,4 @@ class NoteIn(Schema):
 class StatementsOut(Schema):
     count: int
     statements: list[dict[str, Any]]
-    next_since: dt.datetime | None
+    next_after: int | None

@@ -98,12 +98,17 @@ def case_counter_notices(*, case: Case) -> QuerySet[CounterNotice]:
     return CounterNotice.objects.filter(case=case).select_related("merchant")
 
 
-def statements_for_marketplace(*, actor: Actor, since: datetime | None = None) -> QuerySet[StatementOfReasons]:
-    """The marketplace's statements of reasons, oldest first, for export to the DSA Transparency Database."""
+def statements_for_marketplace(
+    *, actor: Actor, since: datetime | None = None, after: int | None = None
+) -> QuerySet[StatementOfReasons]:
+    """The marketplace's statements of reasons in the order they were made, for export to the DSA Transparency
+    Database: made after ``since``, and after the statement ``after`` (the cursor of the previous batch)."""
     actor.require("notices:read")
     statements = StatementOfReasons.objects.all()
     if not actor.is_operator:
         statements = statements.filter(marketplace=actor.organisation)
     if since is not None:
         statements = statements.filter(created_at__gt=since)
-    return statements.order_by("created_at", "id")
+    if after is not None:
+        statements = statements.filter(pk__gt=after)
+    return statements.order_by("id")
