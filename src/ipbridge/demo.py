@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ipbridge.accounts import services
 from ipbridge.accounts.models import Membership, Organisation, Role, User
 from ipbridge.identity.demo import demo_authentication_load
+from ipbridge.notices.demo import demo_notices_load
 from ipbridge.rights.demo import demo_register_load
 
 DEMO_PASSWORD = "ipbridge-demo-2026"  # noqa: S105 — documented demo credential, refused outside demo mode
@@ -181,6 +182,7 @@ def demo_load() -> int:
     count = _organisations_load()
     demo_register_load()
     demo_authentication_load()
+    demo_notices_load()
     return count
 
 

@@ -1,0 +1,116 @@
+"""The demo's notices: the demo right holders and their agent notify the demo marketplaces through the same
+services people use, and the cases stand at every step of the statutory path — delivered, acknowledged, measures
+taken and forwarded, a counter-notice in its window, a rejection."""
+
+from __future__ import annotations
+
+from django.test.utils import override_settings
+
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.models import User
+from ipbridge.accounts.selectors import actor_for_user
+from ipbridge.notices import services
+from ipbridge.notices.completeness import ItemIn
+from ipbridge.notices.models import Case, Notice, NoticeItem
+
+AURORA_EXPLANATION = (
+    "These listings sell lipsticks and perfumes bearing the AURORA mark, registered for cosmetics in class 3. "
+    "Aurora Cosmetics S.A. did not make them and did not consent: the packaging lacks the batch code and the "
+    "hologram described in the product authentication guide, and the prices are a fifth of the retail price."
+)
+LUMINA_EXPLANATION = (
+    "The listing offers earphones under the LUMINA mark, registered for earphones in class 9. Lumina Electronics "
+    "does not sell through this shop; a test purchase showed a different housing and no serial number."
+)
+FACTS = "The listing shows the AURORA mark on cosmetics not made or sold by the right holder."
+GROUND = "Regulation (EU) 2017/1001 art. 9(2)(a); Trademark Law of the PRC art. 57"
+
+
+def _actor(email: str) -> Actor:
+    actor = actor_for_user(User.objects.get(email=email))
+    assert actor is not None
+    return actor
+
+
+def _case(notice: Notice, marketplace_slug: str) -> Case:
+    return Case.objects.get(notice=notice, marketplace__slug=marketplace_slug)
+
+
+def _decide(case: Case, actor: Actor, measure: str, *, merchant: str = "", reason: str = "") -> None:
+    services.case_decide(
+        actor=actor,
+        case_id=case.pk,
+        decisions=[services.ItemDecision(i.pk, measure, reason) for i in NoticeItem.objects.filter(case=case)],
+        facts=FACTS,
+        legal_ground=GROUND,
+        merchant_slug=merchant,
+        territorial_scope=["DE", "FR", "PL"] if measure else [],
+    )
+
+
+def demo_notices_load() -> bool:
+    """Send the demo notices once; returns False when they were sent before. Their jobs (delivery to the
+    marketplaces) run as each is queued, so the demo is complete when the command ends."""
+    if Notice.objects.filter(principal__slug="aurora-cosmetics").exists():
+        return False
+    with override_settings(JOBS_IN_BACKGROUND_THREAD=False):
+        _load()
+    return True
+
+
+def _load() -> None:
+    aurora = _actor("brand@aurora.demo")
+    brandguard = _actor("agent@brandguard.demo")
+    megamart = _actor("trust@megamart.demo")
+    livebuy = _actor("safety@livebuy.demo")
+    bright = _actor("seller@brightdeals.demo")
+
+    first = services.notice_submit(
+        actor=aurora,
+        rights=[("EM", "018234567")],
+        items=[
+            ItemIn("megamart", "https://megamart.demo/listing/88120", title="AURORA Rouge lipstick, 3 for 1"),
+            ItemIn("megamart", "https://megamart.demo/listing/88121", title="AURORA parfum 100 ml 原单"),
+            ItemIn("livebuy", listing_id="LIVE-20261130-0457", title="直播间 AURORA 口红 高仿"),
+            ItemIn("little-bazaar", "https://littlebazaar.demo/p/aurora-lipstick-set"),
+        ],
+        explanation=AURORA_EXPLANATION,
+        good_faith=True,
+        notifier_name="Amélie Laurent",
+        notifier_email="brand@aurora.demo",
+        idempotency_key="demo-aurora-1",
+    )
+    at_megamart = _case(first, "megamart")
+    _decide(at_megamart, megamart, "delete", merchant="bright-deals")
+    services.counter_notice_submit(
+        actor=bright,
+        case_id=at_megamart.pk,
+        statement="The lipsticks are genuine AURORA goods bought from an authorised distributor in Poland.",
+        evidence=["Invoice FV/2026/11/0192 from the distributor", "Photos of the batch codes"],
+    )
+    services.case_acknowledge(actor=livebuy, case_id=_case(first, "livebuy").pk)
+
+    resold = services.notice_submit(
+        actor=aurora,
+        rights=[("EM", "018234567")],
+        items=[ItemIn("megamart", "https://megamart.demo/listing/90077", title="AURORA lipstick, sealed")],
+        explanation=AURORA_EXPLANATION,
+        good_faith=True,
+        notifier_name="Marc Dubois",
+        notifier_email="analyst@aurora.demo",
+        idempotency_key="demo-aurora-2",
+    )
+    _decide(_case(resold, "megamart"), megamart, "", reason="The shop is on Aurora's list of authorised sellers.")
+
+    for_lumina = services.notice_submit(
+        actor=brandguard,
+        on_behalf_of="lumina-electronics",
+        rights=[("EM", "018765432")],
+        items=[ItemIn("megamart", "https://megamart.demo/listing/77310", title="LUMINA Pro earbuds")],
+        explanation=LUMINA_EXPLANATION,
+        good_faith=True,
+        notifier_name="Lena Fischer",
+        notifier_email="agent@brandguard.demo",
+        idempotency_key="demo-lumina-1",
+    )
+    _decide(_case(for_lumina, "megamart"), megamart, "block", merchant="golden-dragon-trading")
