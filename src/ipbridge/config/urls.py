@@ -8,6 +8,7 @@ from ipbridge.identity.api import public as identity_public_router
 from ipbridge.identity.api import router as identity_router
 from ipbridge.identity.views.credentials import jwks_json
 from ipbridge.notices.api import router as notices_router
+from ipbridge.notices.api_webhooks import router as webhooks_router
 from ipbridge.rights.api import router as rights_router
 from ipbridge.web.views import healthz
 
@@ -16,6 +17,7 @@ api.add_router("/", rights_router)
 api.add_router("/", identity_public_router)
 api.add_router("/", identity_router)
 api.add_router("/", notices_router)
+api.add_router("/", webhooks_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 
@@ -27,5 +29,6 @@ urlpatterns = [
     path("", include("ipbridge.accounts.urls")),
     path("", include("ipbridge.rights.urls")),
     path("", include("ipbridge.identity.urls")),
+    path("", include("ipbridge.notices.urls")),
     path("", include("ipbridge.web.urls")),
 ]

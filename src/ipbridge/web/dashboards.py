@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ipbridge.accounts import selectors
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import OrganisationKind, VerificationStatus
 from ipbridge.identity import selectors as identity_selectors
+from ipbridge.notices import selectors as notice_selectors
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,16 @@ def _verification_step(actor: Actor) -> Step:
     return Step(_("Get your organisation verified"), text, status == VerificationStatus.VERIFIED, "identity:overview")
 
 
+def _cases_step(actor: Actor) -> Step:
+    waiting = notice_selectors.cases_visible(actor=actor).filter(status__in=notice_selectors.AWAITING_DECISION).count()
+    text = (
+        ngettext("%(n)d case awaits your decision.", "%(n)d cases await your decision.", waiting) % {"n": waiting}
+        if waiting
+        else _("No case awaits your decision.")
+    )
+    return Step(_("Answer your cases"), text, waiting == 0, "notices:inbox")
+
+
 def next_steps(actor: Actor) -> list[Step]:
     figures = selectors.organisation_figures(actor=actor)
     kind = actor.organisation.kind
@@ -91,6 +103,18 @@ def next_steps(actor: Actor) -> list[Step]:
                 "identity:claims",
             ),
         )
+    if kind == OrganisationKind.RIGHT_HOLDER and actor.can("notices:read"):
+        steps.insert(
+            2,
+            Step(
+                _("Send your first notice"),
+                _("One notice reaches every marketplace the items are on, checked for completeness first."),
+                notice_selectors.notices_visible(actor=actor).exists(),
+                "notices:compose",
+            ),
+        )
+    if kind == OrganisationKind.MARKETPLACE and actor.can("notices:read"):
+        steps.insert(1, _cases_step(actor))
     if kind == OrganisationKind.AGENT:
         steps.insert(
             1,

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from ipbridge.notices.views import cases as case_views
+from ipbridge.notices.views import notices as notice_views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("notices/", notice_views.notice_list, name="list"),
+    path("notices/new/", notice_views.compose, name="compose"),
+    path("notices/<int:notice_id>/", notice_views.notice_detail, name="detail"),
+    path("notices/<int:notice_id>/withdraw/", notice_views.notice_withdraw, name="withdraw"),
+    path("cases/", case_views.inbox, name="inbox"),
+    path("cases/<int:case_id>/", case_views.case_detail, name="case"),
+    path("cases/<int:case_id>/acknowledge/", case_views.case_acknowledge, name="case_acknowledge"),
+    path("cases/<int:case_id>/decide/", case_views.case_decide, name="case_decide"),
+    path("cases/<int:case_id>/forward/", case_views.case_forward, name="case_forward"),
+    path("cases/<int:case_id>/close/", case_views.case_close, name="case_close"),
+    path("cases/<int:case_id>/counter-notice/", case_views.counter_notice, name="counter_notice"),
+    path("cases/<int:case_id>/complaint/", case_views.complaint, name="complaint"),
+]

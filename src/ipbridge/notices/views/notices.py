@@ -1,0 +1,294 @@
+"""Pages of notices: the sender's list, writing one (checked against the checklist before it goes), one notice with
+its items and cases, and its withdrawal."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ipbridge.accounts.forms import add_application_error
+from ipbridge.accounts.models import Organisation, OrganisationKind
+from ipbridge.core.errors import ApplicationError, ValidationFailed
+from ipbridge.identity import selectors as identity_selectors
+from ipbridge.notices import selectors, services
+from ipbridge.notices.completeness import EvidenceIn, ItemIn
+from ipbridge.notices.forms import (
+    LinesError,
+    NoticeForm,
+    PrincipalForm,
+    WithdrawForm,
+    evidence_parse,
+    items_as_lines,
+    items_from_csv,
+    items_parse,
+)
+from ipbridge.notices.models import Case, NoticeStatus
+from ipbridge.notices.views._common import (
+    ITEMS_PAGE_SIZE,
+    NOTICE_READERS,
+    PAGE_SIZE,
+    SENDERS,
+    FieldGroup,
+    NoticesRequest,
+    acting,
+    posted,
+    require_write,
+)
+
+# Where a gap of the checklist is shown: the form field it belongs to (None: above the form).
+GAP_FIELDS = {
+    "rights": "rights",
+    "items": "items",
+    "evidence": "evidence",
+    "explanation": "explanation",
+    "notifier_name": "notifier_name",
+    "notifier_email": "notifier_email",
+    "good_faith": "good_faith",
+}
+
+
+@acting(*NOTICE_READERS)
+@require_GET
+def notice_list(request: NoticesRequest) -> HttpResponse:
+    actor = request.actor
+    page = Paginator(selectors.notices_visible(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    notices = list(page.object_list)
+    cases: dict[int, list[Case]] = defaultdict(list)
+    shown = [n.pk for n in notices]
+    for case in selectors.cases_visible(actor=actor).filter(notice_id__in=shown).order_by("marketplace__name"):
+        cases[case.notice_id].append(case)
+    return render(
+        request,
+        "notices/list.html",
+        {
+            "page": page,
+            "rows": [{"notice": n, "cases": cases[n.pk]} for n in notices],
+            "can_send": actor.organisation.kind in SENDERS and actor.can("notices:write"),
+        },
+    )
+
+
+@dataclass
+class Sender:
+    """Who the notice is for: the right holder itself, or the one an agent chose among its mandates in force."""
+
+    principal: Organisation | None
+    principal_form: PrincipalForm | None
+
+    @property
+    def slug(self) -> str:
+        return self.principal.slug if self.principal else ""
+
+
+def _sender(request: NoticesRequest) -> Sender:
+    actor = request.actor
+    if actor.organisation.kind != OrganisationKind.AGENT:
+        return Sender(actor.organisation, None)
+    principals = {
+        m.principal.slug: m.principal for m in identity_selectors.mandates_in_force(organisation=actor.organisation)
+    }
+    choices = sorted(((slug, p.name) for slug, p in principals.items()), key=lambda c: c[1])
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = source.get("on_behalf_of", "")
+    if not chosen and len(principals) == 1:
+        chosen = next(iter(principals))
+    form = PrincipalForm({"on_behalf_of": chosen} if chosen else None, principals=choices)
+    if chosen and form.is_valid():
+        return Sender(principals[chosen], form)
+    return Sender(None, form)
+
+
+def _right_choices(principal: Organisation | None) -> list[tuple[str, str]]:
+    if principal is None:
+        return []
+    return [
+        (f"{c.right.office} {c.right.number}", f"{c.right.office} {c.right.number} · {c.right.label}")
+        for c in identity_selectors.rights_held(organisation=principal)
+    ]
+
+
+def _initial(request: NoticesRequest) -> dict[str, Any]:
+    user = request.user
+    return {"notifier_name": user.full_name, "notifier_email": user.email}
+
+
+def _gaps_show(form: NoticeForm, gaps: list[tuple[str, str]]) -> None:
+    for field, message in gaps:
+        target = GAP_FIELDS.get(field.split(".")[0])
+        form.add_error(target, message)
+
+
+@dataclass
+class Draft:
+    rights: list[tuple[str, str]]
+    items: list[ItemIn]
+    evidence: list[EvidenceIn]
+    from_file: int
+
+
+def _draft_read(form: NoticeForm) -> Draft | None:
+    """The draft as the services take it, or None with the errors on the form's fields."""
+    data = form.cleaned_data
+    items: list[ItemIn] = []
+    evidence: list[EvidenceIn] = []
+    from_file = 0
+    try:
+        items = items_parse(data["items"])
+    except LinesError as exc:
+        form.add_error("items", str(exc))
+    if data.get("items_file"):
+        try:
+            uploaded = items_from_csv(data["items_file"])
+        except LinesError as exc:
+            form.add_error("items_file", str(exc))
+        else:
+            items += uploaded
+            from_file = len(uploaded)
+    try:
+        evidence = evidence_parse(data["evidence"])
+    except LinesError as exc:
+        form.add_error("evidence", str(exc))
+    if form.errors:
+        return None
+    rights = [tuple(text.split(" ", 1)) for text in data["rights"]]
+    return Draft([(office, number) for office, number in rights], items, evidence, from_file)
+
+
+def _compose_page(
+    request: NoticesRequest,
+    sender: Sender,
+    form: NoticeForm | None,
+    *,
+    gaps: list[str] | None = None,
+    checked: bool = False,
+    note: str = "",
+) -> HttpResponse:
+    actor = request.actor
+    return render(
+        request,
+        "notices/compose.html",
+        {
+            "sender": sender,
+            "form": form,
+            "parts": {
+                "rights": FieldGroup(form, "rights"),
+                "items": FieldGroup(form, "items", "items_file"),
+                "statement": FieldGroup(form, "explanation", "evidence", "notifier_name", "notifier_email"),
+            }
+            if form
+            else None,
+            "marketplaces": identity_selectors.marketplaces_all(),
+            "gaps": gaps or [],
+            "checked": checked,
+            "can_write": actor.can("notices:write"),
+            "idempotency_key": uuid.uuid4().hex,
+            "note": note,
+        },
+    )
+
+
+@acting(*SENDERS)
+def compose(request: NoticesRequest) -> HttpResponse:
+    actor = request.actor
+    sender = _sender(request)
+    rights = _right_choices(sender.principal)
+    if request.method != "POST":
+        form = NoticeForm(initial=_initial(request), rights=rights) if sender.principal else None
+        return _compose_page(request, sender, form)
+    require_write(actor)
+    if sender.principal is None:
+        return _compose_page(request, sender, None)
+    form = NoticeForm(request.POST, request.FILES, rights=rights)
+    if not form.is_valid():
+        return _compose_page(request, sender, form)
+    draft = _draft_read(form)
+    if draft is None:
+        return _compose_page(request, sender, form)
+    if draft.from_file:
+        # A file input cannot be filled again: the file's items join the list, so a second post still has them.
+        data = request.POST.copy()
+        data["items"] = items_as_lines(draft.items)
+        form = NoticeForm(data, rights=rights)
+        form.is_valid()
+    note = _("The file's %(n)d items are now in the list of items.") % {"n": draft.from_file} if draft.from_file else ""
+    fields: dict[str, Any] = {
+        "rights": draft.rights,
+        "items": draft.items,
+        "explanation": form.cleaned_data["explanation"],
+        "good_faith": form.cleaned_data["good_faith"],
+        "notifier_name": form.cleaned_data["notifier_name"],
+        "notifier_email": form.cleaned_data["notifier_email"],
+        "evidence": draft.evidence,
+        "on_behalf_of": sender.slug if actor.organisation.kind == OrganisationKind.AGENT else "",
+    }
+    try:
+        if request.POST.get("action") == "send":
+            key = request.POST.get("idempotency_key", "")[:200]
+            notice = services.notice_submit(actor=actor, idempotency_key=key, **fields)
+            messages.success(request, _("Notice sent."))
+            return redirect("notices:detail", notice_id=notice.pk)
+        found = services.notice_check(actor=actor, **fields)
+    except ValidationFailed as exc:
+        if exc.code != "incomplete":
+            add_application_error(form, exc)
+            return _compose_page(request, sender, form, note=note)
+        gaps = [(g["field"], g["message"]) for g in exc.details.get("gaps", [])]
+        _gaps_show(form, gaps)
+        return _compose_page(request, sender, form, gaps=[m for _f, m in gaps], checked=True, note=note)
+    except ApplicationError as exc:
+        add_application_error(form, exc)
+        return _compose_page(request, sender, form, note=note)
+    gaps = [(g.field, str(g.label)) for g in found]
+    _gaps_show(form, gaps)
+    return _compose_page(request, sender, form, gaps=[m for _f, m in gaps], checked=True, note=note)
+
+
+def _notice_page(request: NoticesRequest, notice_id: int, form: WithdrawForm | None = None) -> HttpResponse:
+    actor = request.actor
+    notice = selectors.access_notice(actor=actor, notice_id=notice_id)
+    items = Paginator(selectors.notice_items(notice=notice), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    own = notice.sender_id == actor.organisation.pk
+    return render(
+        request,
+        "notices/detail.html",
+        {
+            "notice": notice,
+            "items": items,
+            "cases": selectors.cases_visible(actor=actor, notice_id=notice.pk),
+            "can_withdraw": own and actor.can("notices:write") and notice.status == NoticeStatus.SUBMITTED,
+            "form": form or WithdrawForm(),
+        },
+    )
+
+
+@acting(*NOTICE_READERS)
+@require_GET
+def notice_detail(request: NoticesRequest, notice_id: int) -> HttpResponse:
+    return _notice_page(request, notice_id)
+
+
+@acting(*SENDERS)
+@posted("notices:detail")
+def notice_withdraw(request: NoticesRequest, notice_id: int) -> HttpResponse:
+    require_write(request.actor)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.notice_withdraw(actor=request.actor, notice_id=notice_id, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            if exc.status == 404:
+                raise
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Notice withdrawn: its open cases ended and its measures were lifted."))
+            return redirect("notices:detail", notice_id=notice_id)
+    return _notice_page(request, notice_id, form)
