@@ -67,6 +67,10 @@ class AuditAction(models.TextChoices):
     COUNTER_NOTICE_SUBMITTED = "case.counter_notice", _("Counter-notice sent")
     COMPLAINT_FILED = "case.complaint_filed", _("Complaint or lawsuit shown")
     MEASURES_LIFTED = "case.measures_lifted", _("Measures lifted")
+    WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created", _("Webhook endpoint added")
+    WEBHOOK_ENDPOINT_REMOVED = "webhook.endpoint_removed", _("Webhook endpoint removed")
+    WEBHOOK_SECRET_ROTATED = "webhook.endpoint_secret_rotated", _("Webhook secret rotated")
+    WEBHOOK_DELIVERY_REDELIVERED = "webhook.delivery_redelivered", _("Webhook delivery sent again")
 
 
 def audit_record(

@@ -163,8 +163,11 @@ CREDENTIAL_VALIDITY_DAYS = env.int("CREDENTIAL_VALIDITY_DAYS", default=90)
 NOTICE_MAX_ITEMS = env.int("NOTICE_MAX_ITEMS", default=10_000)
 NOTICE_RESPONSE_HOURS = env.int("NOTICE_RESPONSE_HOURS", default=24)
 COUNTER_NOTICE_WINDOW_DAYS = env.int("COUNTER_NOTICE_WINDOW_DAYS", default=15)
-# Encrypts the credential signing keys kept in the database.
+# Encrypts the credential signing keys and the webhook secrets kept in the database.
 CREDENTIAL_KEY_SECRET = env.str("CREDENTIAL_KEY_SECRET", default="") or SECRET_KEY
+# Webhooks: attempts before a delivery is dead; http:// to this machine only, for development and tests.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
 
 CONTENT_SECURITY_POLICY = {
@@ -224,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
     "notices-lift-due": {
         "task": "ipbridge.notices.cases_lift_due",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
+    },
+    "notices-webhooks-deliver": {
+        "task": "ipbridge.notices.webhooks_deliver_due",
+        "schedule": env.int("WEBHOOK_CHECK_SECONDS", default=30),
     },
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

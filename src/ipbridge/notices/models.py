@@ -229,3 +229,56 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} → {self.status}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where an organisation (a marketplace, or a notice's sender) wants case events posted, signed with a secret
+    it was shown once. The secret is kept encrypted; while it is being rotated the previous one signs too."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    secret_encrypted = models.TextField()
+    previous_secret_encrypted = models.TextField(blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    events = models.JSONField(default=list, help_text='Event names such as "case.decided", or "*" for all.')
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, tried until the endpoint answers 2xx or the attempts run out. A worker claims
+    it by setting ``locked_until``; a claim that outlives its worker lapses, and the delivery is tried again."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Empty once finished.")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    dead_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} to endpoint {self.endpoint_id}"
+
+    @property
+    def status(self) -> str:
+        if self.delivered_at is not None:
+            return "delivered"
+        return "dead" if self.dead_at is not None else "pending"

@@ -17,3 +17,11 @@ def cases_lift_due() -> int:
     from ipbridge.notices.services import cases_lift_due as lift
 
     return lift()
+
+
+@shared_task(name="ipbridge.notices.webhooks_deliver_due", time_limit=1500, soft_time_limit=1440)
+def webhooks_deliver_due() -> int:
+    """Scheduled, and queued after each event: send the webhook deliveries that are due."""
+    from ipbridge.notices.webhooks import webhooks_deliver_due as deliver
+
+    return deliver()

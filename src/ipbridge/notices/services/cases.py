@@ -37,6 +37,7 @@ from ipbridge.notices.models import (
 )
 from ipbridge.notices.selectors import access_case
 from ipbridge.notices.transitions import STAMPS, may_move
+from ipbridge.notices.webhooks import webhook_event_queue
 
 AUTOMATED_DECISIONS = ("fully", "partially", "not")
 ACCOUNT_ACTIONS = ("", "suspended", "terminated")
@@ -68,6 +69,7 @@ def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", a
         at=now,
         note=note,
     )
+    webhook_event_queue(case=case, event=f"case.{status}")
     notice = case.notice
     for organisation in {case.marketplace_id: case.marketplace, notice.sender_id: notice.sender}.values():
         audit_record(
