@@ -1,0 +1,155 @@
+"""HTTP API of the webhooks: register endpoints for case events, rotate their secrets, watch and resend deliveries.
+Parse, call a service or a selector, serialise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Field
+
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.schemas import ErrorOut
+from ipbridge.notices import webhooks
+from ipbridge.notices.api import _Rendered
+from ipbridge.notices.models import WebhookDelivery, WebhookEndpoint
+
+router = Router(tags=["webhooks"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+class WebhookEndpointIn(Schema):
+    url: str = Field(max_length=2000, description="An https:// address of your system")
+    events: list[str] = Field(
+        max_length=20,
+        description='Events to receive: "case.delivered", "case.acknowledged", "case.decided", "case.forwarded", '
+        '"case.counter_noticed", "case.complaint_filed", "case.lifted", "case.closed", "case.withdrawn", or "*"',
+    )
+
+
+class WebhookEndpointOut(Schema):
+    id: int
+    organisation: str
+    url: str
+    events: list[str]
+    active: bool
+    created_at: dt.datetime
+    previous_secret_until: dt.datetime | None = Field(
+        description="Until when deliveries are signed with the previous secret too, after a rotation"
+    )
+
+
+class WebhookEndpointSecretOut(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret (whsec_…), shown only in this answer")
+
+
+class WebhookDeliveryOut(Schema):
+    id: int
+    uuid: str = Field(description="Sent as the IPBridge-Delivery header and as the payload's id")
+    endpoint_id: int
+    event: str
+    status: str = Field(description="pending, delivered or dead")
+    attempts: int
+    created_at: dt.datetime
+    next_attempt_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    dead_at: dt.datetime | None
+    last_status: int | None = Field(description="The HTTP status of the last answer, if there was one")
+    last_error: str
+    payload: dict[str, Any]
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _endpoint_out(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.pk,
+        "organisation": endpoint.organisation.slug,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "active": endpoint.active,
+        "created_at": endpoint.created_at,
+        "previous_secret_until": endpoint.previous_secret_until,
+    }
+
+
+def _delivery_out(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.pk,
+        "uuid": str(delivery.uuid),
+        "endpoint_id": delivery.endpoint_id,
+        "event": delivery.event,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "created_at": delivery.created_at,
+        "next_attempt_at": delivery.next_attempt_at,
+        "delivered_at": delivery.delivered_at,
+        "dead_at": delivery.dead_at,
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "payload": delivery.payload,
+    }
+
+
+@router.get(
+    "/webhooks/endpoints", response={200: list[WebhookEndpointOut], **ERRORS}, operation_id="webhook_endpoints_list"
+)
+def webhook_endpoints_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """Your organisation's webhook endpoints; operators see every organisation's."""
+    return [_endpoint_out(e) for e in webhooks.webhook_endpoints_list(actor=_actor(request))]
+
+
+@router.post(
+    "/webhooks/endpoints", response={201: WebhookEndpointSecretOut, **ERRORS}, operation_id="webhook_endpoint_create"
+)
+def webhook_endpoint_create(request: HttpRequest, payload: WebhookEndpointIn) -> Status[dict[str, Any]]:
+    """Marketplaces and senders: receive case events at ``url``. The answer carries the signing secret, once."""
+    endpoint, secret = webhooks.webhook_endpoint_create(actor=_actor(request), url=payload.url, events=payload.events)
+    return Status(201, {**_endpoint_out(endpoint), "secret": secret})
+
+
+@router.delete(
+    "/webhooks/endpoints/{int:endpoint_id}", response={204: None, **ERRORS}, operation_id="webhook_endpoint_remove"
+)
+def webhook_endpoint_remove(request: HttpRequest, endpoint_id: int) -> Status[None]:
+    """Stop sending to the endpoint; its deliveries still pending end as dead."""
+    webhooks.webhook_endpoint_remove(actor=_actor(request), endpoint_id=endpoint_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/webhooks/endpoints/{int:endpoint_id}/rotate-secret",
+    response={200: WebhookEndpointSecretOut, **ERRORS},
+    operation_id="webhook_endpoint_rotate_secret",
+)
+def webhook_endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> dict[str, Any]:
+    """A new signing secret, shown once. For 24 hours each delivery carries a signature with the old one too."""
+    endpoint, secret = webhooks.webhook_endpoint_rotate_secret(actor=_actor(request), endpoint_id=endpoint_id)
+    return {**_endpoint_out(endpoint), "secret": secret}
+
+
+@router.get(
+    "/webhooks/deliveries", response={200: list[WebhookDeliveryOut], **ERRORS}, operation_id="webhook_deliveries_list"
+)
+@paginate(LimitOffsetPagination)
+def webhook_deliveries_list(request: HttpRequest, status: str = "") -> Any:
+    """Deliveries to your endpoints, newest first; ``status``: pending, delivered or dead."""
+    return _Rendered(webhooks.webhook_deliveries_list(actor=_actor(request), status=status), _delivery_out)
+
+
+@router.post(
+    "/webhooks/deliveries/{int:delivery_id}/redeliver",
+    response={200: WebhookDeliveryOut, **ERRORS},
+    operation_id="webhook_redeliver",
+)
+def webhook_redeliver(request: HttpRequest, delivery_id: int) -> dict[str, Any]:
+    """Send a delivered or dead delivery again, as a new series of attempts with the same id."""
+    actor = _actor(request)
+    webhooks.webhook_redeliver(actor=actor, delivery_id=delivery_id)
+    return _delivery_out(webhooks.access_webhook_delivery(actor=actor, delivery_id=delivery_id))
