@@ -32,7 +32,17 @@ def test_demo_marketplace_person_logs_in_and_sees_the_dashboard(page: Page) -> N
     expect(page.locator("#fig-members")).to_have_text("2")
     expect(page.locator("#fig-2fa")).to_have_text("2/2")
     expect(page.locator("nav .navbar-nav.me-auto .nav-link")).to_have_text(
-        ["Dashboard", "Identity", "Right holders", "Members", "API keys", "Audit log", "Register", "Verify a right"]
+        [
+            "Dashboard",
+            "Cases",
+            "Identity",
+            "Right holders",
+            "Members",
+            "API keys",
+            "Audit log",
+            "Register",
+            "Verify a right",
+        ]
     )
     screenshot(page, "demo-marketplace-dashboard")
 

@@ -167,8 +167,8 @@ def test_the_menu_shows_notices_and_cases_to_the_kinds_they_serve() -> None:
         page = html(verified_client(member(kind=kind).user).get("/dashboard/"))
         return re.findall(r'class="nav-link[^"]*" href="/(?:notices|cases)/">([^<]+)<', page)
 
-    assert menu(OrganisationKind.RIGHT_HOLDER) == ["Notices", "Cases"]
-    assert menu(OrganisationKind.AGENT) == ["Notices", "Cases"]
+    assert menu(OrganisationKind.RIGHT_HOLDER) == ["Notices"]
+    assert menu(OrganisationKind.AGENT) == ["Notices"]
     assert menu(OrganisationKind.MARKETPLACE) == ["Cases"]
     assert menu(OrganisationKind.MERCHANT) == ["Cases"]
     assert menu(OrganisationKind.OPERATOR) == ["Notices", "Cases"]

@@ -28,14 +28,15 @@ CHECKERS = frozenset(
     {OrganisationKind.MARKETPLACE, OrganisationKind.AUTHORITY, OrganisationKind.MEDIATOR, OrganisationKind.OPERATOR}
 )
 
-# Who sends notices, and who handles, answers or follows their cases.
+# Who sends notices, and who handles or answers their cases. Senders follow their cases from their notices: the
+# menu of right holders and agents is already the longest.
 NOTICE_SENDERS = frozenset({*HOLDERS_AND_AGENTS, OrganisationKind.OPERATOR})
-CASE_PARTIES = frozenset({*NOTICE_SENDERS, OrganisationKind.MARKETPLACE, OrganisationKind.MERCHANT})
+CASE_HANDLERS = frozenset({OrganisationKind.MARKETPLACE, OrganisationKind.MERCHANT, OrganisationKind.OPERATOR})
 
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
     NavItem(_("Notices"), "notices:list", scope="notices:read", kinds=NOTICE_SENDERS),
-    NavItem(_("Cases"), "notices:inbox", scope="notices:read", kinds=CASE_PARTIES),
+    NavItem(_("Cases"), "notices:inbox", scope="notices:read", kinds=CASE_HANDLERS),
     NavItem(_("Identity"), "identity:overview", scope="identity:read", kinds=ALL_BUT_OPERATORS),
     NavItem(_("Rights held"), "identity:claims", scope="identity:read", kinds=HOLDERS),
     NavItem(_("Mandates"), "identity:mandates", scope="identity:read", kinds=HOLDERS_AND_AGENTS),
