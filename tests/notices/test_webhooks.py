@@ -8,6 +8,7 @@ import json
 import random
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -54,6 +56,7 @@ class Receiver:
     answers: list[int] = field(default_factory=lambda: [200])
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    delay_seconds: float = 0.0
 
     @property
     def url(self) -> str:
@@ -65,6 +68,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(receiver.delay_seconds)
                 receiver.received.append(Received(self.path, self.headers, body))
                 status = receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
                 self.send_response(status)
@@ -325,6 +329,40 @@ def test_a_claimed_delivery_is_not_claimed_again_while_its_lease_lasts(t0: datet
     assert second is None
     assert after_lease is not None
     assert after_lease.pk == first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_delivery_exactly_once(t0: datetime, receiver: Receiver) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one worker process; the row locks under test are PostgreSQL's")
+    w = world()
+    endpoint, _ = endpoint_for(w.megamart, receiver.url)
+    receiver.delay_seconds = 0.01  # each send takes a while, so the two workers overlap
+    uuids = sorted(
+        str(
+            WebhookDelivery.objects.create(
+                endpoint=endpoint, event="case.delivered", payload={}, next_attempt_at=t0
+            ).uuid
+        )
+        for _ in range(30)
+    )
+    tried: list[int] = []
+
+    def worker() -> None:
+        try:
+            tried.append(webhooks.webhooks_deliver_due(now=t0))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+
+    assert sum(tried) == 30
+    assert sorted(receiver.deliveries()) == uuids
+    assert WebhookDelivery.objects.filter(delivered_at=None).count() == 0
 
 
 def test_after_eight_failures_a_delivery_is_dead_until_it_is_redelivered(t0: datetime, receiver: Receiver) -> None:
