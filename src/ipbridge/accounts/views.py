@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import segno
@@ -40,6 +39,7 @@ from ipbridge.accounts.forms import (
 )
 from ipbridge.accounts.models import User
 from ipbridge.core.errors import ApplicationError, PermissionDenied
+from ipbridge.web import pages
 
 View = Callable[..., HttpResponse]
 
@@ -52,23 +52,9 @@ class ActingRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def acting(view: View) -> View:
-    """Signed in, second factor passed, acting for an organisation: the actor is ``request.actor``."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: ActingRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        actor = selectors.actor_for_user(request.user)
-        if actor is None:
-            return render(request, "accounts/no_organisation.html", status=403)
-        request.actor = actor
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(request, "accounts/refused.html", {"error": exc}, status=exc.status)
+# Signed in, second factor passed, acting for an organisation of any kind: the actor is ``request.actor``.
+acting = pages.acting()
+_refused = pages.refused
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:

@@ -31,16 +31,14 @@ from ipbridge.identity.models import (
 )
 from ipbridge.identity.views._common import (
     HOLDERS,
-    IdentityRequest,
-    acting,
-    posted,
 )
 from ipbridge.rights.models import ChangeField, PartyRole
 from ipbridge.rights.presenters import change_public
 from ipbridge.rights.selectors import right_find, right_history
+from ipbridge.web.pages import ActingRequest, acting, posted
 
 
-def _claims_page(request: IdentityRequest, form: ClaimStartForm | None = None) -> HttpResponse:
+def _claims_page(request: ActingRequest, form: ClaimStartForm | None = None) -> HttpResponse:
     actor = request.actor
     return render(
         request,
@@ -55,7 +53,7 @@ def _claims_page(request: IdentityRequest, form: ClaimStartForm | None = None) -
 
 @acting(*HOLDERS)
 @require_GET
-def claims(request: IdentityRequest) -> HttpResponse:
+def claims(request: ActingRequest) -> HttpResponse:
     return _claims_page(request)
 
 
@@ -73,7 +71,7 @@ def _contact_choices(contacts: list[selectors.Contact], chosen: str) -> list[dic
 
 
 @acting(*HOLDERS)
-def claim_new(request: IdentityRequest) -> HttpResponse:
+def claim_new(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     source = request.POST if request.method == "POST" else request.GET
     start = ClaimStartForm(source)
@@ -148,7 +146,7 @@ def _history_rows(claim: RightClaim) -> list[dict[str, Any]]:
     return [change_public(change) for change in right_history(right=claim.right)[:20]]
 
 
-def _claim_page(request: IdentityRequest, claim_id: int, **forms: Any) -> HttpResponse:
+def _claim_page(request: ActingRequest, claim_id: int, **forms: Any) -> HttpResponse:
     actor = request.actor
     claim = selectors.access_claim(actor=actor, claim_id=claim_id)
     own = claim.organisation_id == actor.organisation.pk
@@ -181,13 +179,13 @@ def _claim_page(request: IdentityRequest, claim_id: int, **forms: Any) -> HttpRe
 
 @acting(OrganisationKind.RIGHT_HOLDER, OrganisationKind.OPERATOR)
 @require_GET
-def claim_detail(request: IdentityRequest, claim_id: int) -> HttpResponse:
+def claim_detail(request: ActingRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, claim_id)
 
 
 @acting(*HOLDERS)
 @posted("identity:claim_detail")
-def claim_code_confirm(request: IdentityRequest, claim_id: int) -> HttpResponse:
+def claim_code_confirm(request: ActingRequest, claim_id: int) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -209,7 +207,7 @@ def claim_code_confirm(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 @acting(*HOLDERS)
 @require_POST
-def claim_code_resend(request: IdentityRequest, claim_id: int) -> HttpResponse:
+def claim_code_resend(request: ActingRequest, claim_id: int) -> HttpResponse:
     try:
         code = services.right_claim_code_resend(actor=request.actor, claim_id=claim_id)
     except ApplicationError as exc:
@@ -223,7 +221,7 @@ def claim_code_resend(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 @acting(*HOLDERS)
 @posted("identity:claim_detail")
-def claim_document_add(request: IdentityRequest, claim_id: int) -> HttpResponse:
+def claim_document_add(request: ActingRequest, claim_id: int) -> HttpResponse:
     form = ClaimDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -247,7 +245,7 @@ def claim_document_add(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 @acting(*HOLDERS)
 @require_POST
-def claim_withdraw(request: IdentityRequest, claim_id: int) -> HttpResponse:
+def claim_withdraw(request: ActingRequest, claim_id: int) -> HttpResponse:
     try:
         services.right_claim_withdraw(actor=request.actor, claim_id=claim_id)
     except ApplicationError as exc:
@@ -261,7 +259,7 @@ def claim_withdraw(request: IdentityRequest, claim_id: int) -> HttpResponse:
 
 @acting(OrganisationKind.OPERATOR)
 @posted("identity:claim_detail")
-def claim_decide(request: IdentityRequest, claim_id: int) -> HttpResponse:
+def claim_decide(request: ActingRequest, claim_id: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:

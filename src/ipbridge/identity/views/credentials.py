@@ -33,15 +33,13 @@ from ipbridge.identity.models import (
 from ipbridge.identity.views._common import (
     CHECK_REASONS,
     HOLDERS_AND_AGENTS,
-    IdentityRequest,
-    acting,
-    posted,
 )
+from ipbridge.web.pages import ActingRequest, acting, posted
 
 
 @acting(*HOLDERS_AND_AGENTS)
 @require_GET
-def credentials_list(request: IdentityRequest) -> HttpResponse:
+def credentials_list(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     return render(
         request,
@@ -56,7 +54,7 @@ def credentials_list(request: IdentityRequest) -> HttpResponse:
 
 @acting(*HOLDERS_AND_AGENTS)
 @require_POST
-def credential_issue(request: IdentityRequest) -> HttpResponse:
+def credential_issue(request: ActingRequest) -> HttpResponse:
     try:
         credential = credentials.credential_issue(actor=request.actor)
     except ApplicationError as exc:
@@ -111,7 +109,7 @@ def _token_qr(token: str, *, fallback_url: str) -> tuple[str, bool]:
         return str(segno.make(fallback_url, error="m").svg_data_uri(scale=4)), False
 
 
-def _credential_page(request: IdentityRequest, credential_id: int, form: RevokeForm | None = None) -> HttpResponse:
+def _credential_page(request: ActingRequest, credential_id: int, form: RevokeForm | None = None) -> HttpResponse:
     actor = request.actor
     credential = credentials.access_credential(actor=actor, credential_id=credential_id)
     status_page = f"{_verify_url(request)}?jti={credential.jti}"
@@ -136,13 +134,13 @@ def _credential_page(request: IdentityRequest, credential_id: int, form: RevokeF
 
 @acting(*HOLDERS_AND_AGENTS)
 @require_GET
-def credential_detail(request: IdentityRequest, credential_id: int) -> HttpResponse:
+def credential_detail(request: ActingRequest, credential_id: int) -> HttpResponse:
     return _credential_page(request, credential_id)
 
 
 @acting(*HOLDERS_AND_AGENTS)
 @require_GET
-def credential_download(request: IdentityRequest, credential_id: int) -> HttpResponse:
+def credential_download(request: ActingRequest, credential_id: int) -> HttpResponse:
     credential = credentials.access_credential(actor=request.actor, credential_id=credential_id)
     response = HttpResponse(credential.token + "\n", content_type="application/jwt")
     response["Content-Disposition"] = f'attachment; filename="ipbridge-credential-{credential.jti}.jwt"'
@@ -151,7 +149,7 @@ def credential_download(request: IdentityRequest, credential_id: int) -> HttpRes
 
 @acting(*HOLDERS_AND_AGENTS)
 @posted("identity:credential_detail")
-def credential_revoke(request: IdentityRequest, credential_id: int) -> HttpResponse:
+def credential_revoke(request: ActingRequest, credential_id: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     if form.is_valid():
         try:

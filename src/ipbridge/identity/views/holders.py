@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ipbridge.identity import selectors
-from ipbridge.identity.views._common import IdentityRequest, acting
+from ipbridge.web.pages import ActingRequest, acting
 
 
 @acting()
 @require_GET
-def holders(request: IdentityRequest) -> HttpResponse:
+def holders(request: ActingRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     page = Paginator(selectors.holders_visible(actor=request.actor, q=q), 50).get_page(request.GET.get("page"))
     return render(request, "identity/holders.html", {"page": page, "q": q})
@@ -22,6 +22,6 @@ def holders(request: IdentityRequest) -> HttpResponse:
 
 @acting()
 @require_GET
-def holder_detail(request: IdentityRequest, slug: str) -> HttpResponse:
+def holder_detail(request: ActingRequest, slug: str) -> HttpResponse:
     authentication = selectors.holder_authentication(actor=request.actor, slug=slug)
     return render(request, "identity/holder_detail.html", {"authentication": authentication})

@@ -26,11 +26,9 @@ from ipbridge.identity.forms import (
     SubmitForm,
 )
 from ipbridge.identity.views._common import (
-    IdentityRequest,
     _document_response,
-    acting,
-    posted,
 )
+from ipbridge.web.pages import ActingRequest, acting, posted
 
 
 def _profile_initial(actor: Actor) -> dict[str, str]:
@@ -44,7 +42,7 @@ def _profile_initial(actor: Actor) -> dict[str, str]:
     }
 
 
-def _overview(request: IdentityRequest, status: int = 200, **forms: Any) -> HttpResponse:
+def _overview(request: ActingRequest, status: int = 200, **forms: Any) -> HttpResponse:
     actor = request.actor
     organisation = actor.organisation
     if actor.is_operator:
@@ -74,13 +72,13 @@ def _overview(request: IdentityRequest, status: int = 200, **forms: Any) -> Http
 
 @acting()
 @require_GET
-def overview(request: IdentityRequest) -> HttpResponse:
+def overview(request: ActingRequest) -> HttpResponse:
     return _overview(request)
 
 
 @acting()
 @posted("identity:overview")
-def profile_update(request: IdentityRequest) -> HttpResponse:
+def profile_update(request: ActingRequest) -> HttpResponse:
     form = ProfileForm(request.POST)
     if form.is_valid():
         try:
@@ -95,7 +93,7 @@ def profile_update(request: IdentityRequest) -> HttpResponse:
 
 @acting()
 @posted("identity:overview")
-def document_add(request: IdentityRequest) -> HttpResponse:
+def document_add(request: ActingRequest) -> HttpResponse:
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -113,7 +111,7 @@ def document_add(request: IdentityRequest) -> HttpResponse:
 
 @acting()
 @require_POST
-def document_remove(request: IdentityRequest, document_id: int) -> HttpResponse:
+def document_remove(request: ActingRequest, document_id: int) -> HttpResponse:
     try:
         services.identity_document_remove(actor=request.actor, document_id=document_id)
     except ApplicationError as exc:
@@ -125,14 +123,14 @@ def document_remove(request: IdentityRequest, document_id: int) -> HttpResponse:
 
 @acting()
 @require_GET
-def document_download(request: IdentityRequest, document_id: int) -> FileResponse:
+def document_download(request: ActingRequest, document_id: int) -> FileResponse:
     document = selectors.access_document(actor=request.actor, document_id=document_id)
     return _document_response(document.storage_name, content_type=document.content_type, file_name=document.file_name)
 
 
 @acting()
 @posted("identity:overview")
-def domain_code_send(request: IdentityRequest) -> HttpResponse:
+def domain_code_send(request: ActingRequest) -> HttpResponse:
     form = DomainCodeSendForm(request.POST)
     if form.is_valid():
         try:
@@ -148,7 +146,7 @@ def domain_code_send(request: IdentityRequest) -> HttpResponse:
 
 @acting()
 @posted("identity:overview")
-def domain_code_confirm(request: IdentityRequest) -> HttpResponse:
+def domain_code_confirm(request: ActingRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -164,7 +162,7 @@ def domain_code_confirm(request: IdentityRequest) -> HttpResponse:
 
 @acting()
 @posted("identity:overview")
-def submit(request: IdentityRequest) -> HttpResponse:
+def submit(request: ActingRequest) -> HttpResponse:
     form = SubmitForm(request.POST)
     if form.is_valid():
         try:
@@ -182,7 +180,7 @@ def submit(request: IdentityRequest) -> HttpResponse:
 
 @acting(OrganisationKind.OPERATOR)
 @require_GET
-def reviews(request: IdentityRequest) -> HttpResponse:
+def reviews(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     return render(
         request,
@@ -195,7 +193,7 @@ def reviews(request: IdentityRequest) -> HttpResponse:
     )
 
 
-def _review_page(request: IdentityRequest, slug: str, form: DecisionForm | None = None) -> HttpResponse:
+def _review_page(request: ActingRequest, slug: str, form: DecisionForm | None = None) -> HttpResponse:
     actor = request.actor
     organisation = selectors.organisation_for_review(actor=actor, slug=slug)
     profile = selectors.identity_profile(organisation=organisation)
@@ -216,13 +214,13 @@ def _review_page(request: IdentityRequest, slug: str, form: DecisionForm | None 
 
 @acting(OrganisationKind.OPERATOR)
 @require_GET
-def review_organisation(request: IdentityRequest, slug: str) -> HttpResponse:
+def review_organisation(request: ActingRequest, slug: str) -> HttpResponse:
     return _review_page(request, slug)
 
 
 @acting(OrganisationKind.OPERATOR)
 @posted("identity:review_organisation")
-def review_decide(request: IdentityRequest, slug: str) -> HttpResponse:
+def review_decide(request: ActingRequest, slug: str) -> HttpResponse:
     actor = request.actor
     organisation = selectors.organisation_for_review(actor=actor, slug=slug)
     form = DecisionForm(request.POST)
@@ -239,7 +237,7 @@ def review_decide(request: IdentityRequest, slug: str) -> HttpResponse:
 
 @acting(OrganisationKind.OPERATOR)
 @require_POST
-def signing_key_rotate(request: IdentityRequest) -> HttpResponse:
+def signing_key_rotate(request: ActingRequest) -> HttpResponse:
     key = credentials.signing_key_rotate(actor=request.actor)
     messages.success(request, _("Credentials are now signed with key %(kid)s.") % {"kid": key.kid})
     return redirect("identity:reviews")

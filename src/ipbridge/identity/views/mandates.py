@@ -30,11 +30,9 @@ from ipbridge.identity.models import (
 from ipbridge.identity.views._common import (
     HOLDERS,
     HOLDERS_AND_AGENTS,
-    IdentityRequest,
     _document_response,
-    acting,
-    posted,
 )
+from ipbridge.web.pages import ActingRequest, acting, posted
 
 
 def _grant_form(actor: Actor, data: Any = None, files: Any = None) -> MandateGrantForm:
@@ -66,7 +64,7 @@ def _mandate_rows(mandates: list[Mandate]) -> list[dict[str, Any]]:
     return [{"mandate": m, "in_force": m.in_force_on(today), "actions": _action_labels(m)} for m in mandates]
 
 
-def _mandates_page(request: IdentityRequest, **extra: Any) -> HttpResponse:
+def _mandates_page(request: ActingRequest, **extra: Any) -> HttpResponse:
     actor = request.actor
     mandates = list(selectors.mandates_visible(actor=actor))
     given = [m for m in mandates if m.principal_id == actor.organisation.pk]
@@ -86,7 +84,7 @@ def _mandates_page(request: IdentityRequest, **extra: Any) -> HttpResponse:
 
 
 @acting(*HOLDERS_AND_AGENTS)
-def mandates(request: IdentityRequest) -> HttpResponse:
+def mandates(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     if request.method != "POST":
         return _mandates_page(request)
@@ -124,7 +122,7 @@ def mandates(request: IdentityRequest) -> HttpResponse:
 
 @acting(OrganisationKind.AGENT)
 @posted("identity:mandates")
-def mandate_authorise(request: IdentityRequest) -> HttpResponse:
+def mandate_authorise(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     received = [m for m in selectors.mandates_visible(actor=actor) if m.agent_id == actor.organisation.pk]
     form = _authorise_form(actor, received, request.POST)
@@ -145,7 +143,7 @@ def mandate_authorise(request: IdentityRequest) -> HttpResponse:
     return _mandates_page(request, authorise_form=form, result=result)
 
 
-def _mandate_page(request: IdentityRequest, mandate_id: int, form: RevokeForm | None = None) -> HttpResponse:
+def _mandate_page(request: ActingRequest, mandate_id: int, form: RevokeForm | None = None) -> HttpResponse:
     actor = request.actor
     mandate = selectors.access_mandate(actor=actor, mandate_id=mandate_id)
     principal = mandate.principal_id == actor.organisation.pk
@@ -164,13 +162,13 @@ def _mandate_page(request: IdentityRequest, mandate_id: int, form: RevokeForm | 
 
 @acting(*HOLDERS_AND_AGENTS)
 @require_GET
-def mandate_detail(request: IdentityRequest, mandate_id: int) -> HttpResponse:
+def mandate_detail(request: ActingRequest, mandate_id: int) -> HttpResponse:
     return _mandate_page(request, mandate_id)
 
 
 @acting(*HOLDERS_AND_AGENTS)
 @require_GET
-def mandate_document(request: IdentityRequest, mandate_id: int) -> FileResponse:
+def mandate_document(request: ActingRequest, mandate_id: int) -> FileResponse:
     mandate = selectors.access_mandate(actor=request.actor, mandate_id=mandate_id)
     with document_open(mandate.document_storage_name) as stored:
         content_type = filetype.guess_mime(stored.read(8192)) or "application/octet-stream"
@@ -179,7 +177,7 @@ def mandate_document(request: IdentityRequest, mandate_id: int) -> FileResponse:
 
 @acting(*HOLDERS)
 @posted("identity:mandate_detail")
-def mandate_revoke(request: IdentityRequest, mandate_id: int) -> HttpResponse:
+def mandate_revoke(request: ActingRequest, mandate_id: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     if form.is_valid():
         try:

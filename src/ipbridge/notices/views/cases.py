@@ -37,11 +37,9 @@ from ipbridge.notices.views._common import (
     ITEMS_PAGE_SIZE,
     PAGE_SIZE,
     FieldGroup,
-    NoticesRequest,
-    acting,
-    posted,
     require_write,
 )
+from ipbridge.web.pages import ActingRequest, acting, posted
 
 MARKETPLACES = (OrganisationKind.MARKETPLACE,)
 MERCHANTS = (OrganisationKind.MERCHANT,)
@@ -54,7 +52,7 @@ def _overdue(case: Case) -> bool:
 
 @acting(*CASE_READERS)
 @require_GET
-def inbox(request: NoticesRequest) -> HttpResponse:
+def inbox(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     form = CaseFilterForm(request.GET or None)
     status, overdue = "", False
@@ -90,7 +88,7 @@ def _item_rows(case: Case, page: Any, chosen: dict[int, tuple[str, str]], errors
 
 
 def _case_page(
-    request: NoticesRequest,
+    request: ActingRequest,
     case_id: int,
     *,
     chosen: dict[int, tuple[str, str]] | None = None,
@@ -152,13 +150,13 @@ def _case_page(
 
 @acting(*CASE_READERS)
 @require_GET
-def case_detail(request: NoticesRequest, case_id: int) -> HttpResponse:
+def case_detail(request: ActingRequest, case_id: int) -> HttpResponse:
     return _case_page(request, case_id)
 
 
 @acting(*MARKETPLACES)
 @require_POST
-def case_acknowledge(request: NoticesRequest, case_id: int) -> HttpResponse:
+def case_acknowledge(request: ActingRequest, case_id: int) -> HttpResponse:
     require_write(request.actor)
     try:
         services.case_acknowledge(actor=request.actor, case_id=case_id)
@@ -184,7 +182,7 @@ def _chosen(post: QueryDict) -> dict[int, tuple[str, str]]:
 
 @acting(*MARKETPLACES)
 @posted("notices:case")
-def case_decide(request: NoticesRequest, case_id: int) -> HttpResponse:
+def case_decide(request: ActingRequest, case_id: int) -> HttpResponse:
     actor = request.actor
     require_write(actor)
     case = selectors.access_case(actor=actor, case_id=case_id)
@@ -260,7 +258,7 @@ def _decided_message(case: Case) -> str:
 
 @acting(*MARKETPLACES)
 @posted("notices:case")
-def case_forward(request: NoticesRequest, case_id: int) -> HttpResponse:
+def case_forward(request: ActingRequest, case_id: int) -> HttpResponse:
     require_write(request.actor)
     form = ForwardForm(request.POST)
     if form.is_valid():
@@ -278,7 +276,7 @@ def case_forward(request: NoticesRequest, case_id: int) -> HttpResponse:
 
 @acting(*MARKETPLACES)
 @posted("notices:case")
-def case_close(request: NoticesRequest, case_id: int) -> HttpResponse:
+def case_close(request: ActingRequest, case_id: int) -> HttpResponse:
     require_write(request.actor)
     form = CloseForm(request.POST)
     if form.is_valid():
@@ -296,7 +294,7 @@ def case_close(request: NoticesRequest, case_id: int) -> HttpResponse:
 
 @acting(*MERCHANTS)
 @posted("notices:case")
-def counter_notice(request: NoticesRequest, case_id: int) -> HttpResponse:
+def counter_notice(request: ActingRequest, case_id: int) -> HttpResponse:
     require_write(request.actor)
     form = CounterNoticeForm(request.POST)
     if form.is_valid():
@@ -319,7 +317,7 @@ def counter_notice(request: NoticesRequest, case_id: int) -> HttpResponse:
 
 @acting(*SENDERS)
 @posted("notices:case")
-def complaint(request: NoticesRequest, case_id: int) -> HttpResponse:
+def complaint(request: ActingRequest, case_id: int) -> HttpResponse:
     require_write(request.actor)
     form = ComplaintForm(request.POST)
     if form.is_valid():

@@ -38,11 +38,9 @@ from ipbridge.notices.views._common import (
     PAGE_SIZE,
     SENDERS,
     FieldGroup,
-    NoticesRequest,
-    acting,
-    posted,
     require_write,
 )
+from ipbridge.web.pages import ActingRequest, acting, posted
 
 # Where a gap of the checklist is shown: the form field it belongs to (None: above the form).
 GAP_FIELDS = {
@@ -58,7 +56,7 @@ GAP_FIELDS = {
 
 @acting(*NOTICE_READERS)
 @require_GET
-def notice_list(request: NoticesRequest) -> HttpResponse:
+def notice_list(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     page = Paginator(selectors.notices_visible(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
     notices = list(page.object_list)
@@ -89,7 +87,7 @@ class Sender:
         return self.principal.slug if self.principal else ""
 
 
-def _sender(request: NoticesRequest) -> Sender:
+def _sender(request: ActingRequest) -> Sender:
     actor = request.actor
     if actor.organisation.kind != OrganisationKind.AGENT:
         return Sender(actor.organisation, None)
@@ -116,7 +114,7 @@ def _right_choices(principal: Organisation | None) -> list[tuple[str, str]]:
     ]
 
 
-def _initial(request: NoticesRequest) -> dict[str, Any]:
+def _initial(request: ActingRequest) -> dict[str, Any]:
     user = request.user
     return {"notifier_name": user.full_name, "notifier_email": user.email}
 
@@ -164,7 +162,7 @@ def _draft_read(form: NoticeForm) -> Draft | None:
 
 
 def _compose_page(
-    request: NoticesRequest,
+    request: ActingRequest,
     sender: Sender,
     form: NoticeForm | None,
     *,
@@ -197,7 +195,7 @@ def _compose_page(
 
 
 @acting(*SENDERS)
-def compose(request: NoticesRequest) -> HttpResponse:
+def compose(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     sender = _sender(request)
     rights = _right_choices(sender.principal)
@@ -252,7 +250,7 @@ def compose(request: NoticesRequest) -> HttpResponse:
     return _compose_page(request, sender, form, gaps=[m for _f, m in gaps], checked=True, note=note)
 
 
-def _notice_page(request: NoticesRequest, notice_id: int, form: WithdrawForm | None = None) -> HttpResponse:
+def _notice_page(request: ActingRequest, notice_id: int, form: WithdrawForm | None = None) -> HttpResponse:
     actor = request.actor
     notice = selectors.access_notice(actor=actor, notice_id=notice_id)
     items = Paginator(selectors.notice_items(notice=notice), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -272,13 +270,13 @@ def _notice_page(request: NoticesRequest, notice_id: int, form: WithdrawForm | N
 
 @acting(*NOTICE_READERS)
 @require_GET
-def notice_detail(request: NoticesRequest, notice_id: int) -> HttpResponse:
+def notice_detail(request: ActingRequest, notice_id: int) -> HttpResponse:
     return _notice_page(request, notice_id)
 
 
 @acting(*SENDERS)
 @posted("notices:detail")
-def notice_withdraw(request: NoticesRequest, notice_id: int) -> HttpResponse:
+def notice_withdraw(request: ActingRequest, notice_id: int) -> HttpResponse:
     require_write(request.actor)
     form = WithdrawForm(request.POST)
     if form.is_valid():
