@@ -24,7 +24,7 @@ from django.utils import timezone
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind, Role
 from ipbridge.accounts.scopes import ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
-from ipbridge.core.errors import ApplicationError
+from ipbridge.core.errors import ApplicationError, ValidationFailed
 from ipbridge.engine.webhooks import retry_delays, signature_verify
 from ipbridge.notices import services, webhooks
 from ipbridge.notices.models import Case, WebhookDelivery, WebhookEndpoint
@@ -660,3 +660,32 @@ def test_webhook_endpoint_answers_each_principal_as_designed(principal: Principa
         assert len(rows) == (1 if principal.kind in {"marketplace", "operator"} else 0)
     else:
         assert webhooks_state() != before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/hooks",
+        "https://192.168.1.20/hooks",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hooks",
+        "https://intranet.internal/hooks",
+        "https://printer.local/hooks",
+    ],
+)
+def test_an_endpoint_on_a_private_network_is_refused(url: str, settings: Any) -> None:
+    """Regression: any https address was accepted, so a webhook could reach what sits behind IPBridge."""
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    holder = member(kind=OrganisationKind.RIGHT_HOLDER).organisation
+
+    with pytest.raises(ValidationFailed) as refused:
+        webhooks.webhook_endpoint_create(actor=actor_for_system(holder), url=url, events=["*"])
+
+    assert (refused.value.code, refused.value.field) == ("internal_address", "url")
+
+
+def test_a_name_that_resolves_to_a_private_address_is_not_delivered_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webhooks, "_locals_allowed", lambda: False)
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", lambda host, port: [(2, 1, 6, "", ("10.1.2.3", 0))])
+
+    assert webhooks._resolves_internal("https://hooks.example.com/in") is True

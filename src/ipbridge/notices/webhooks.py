@@ -17,6 +17,7 @@ import ipaddress
 import json
 import random
 import secrets
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -165,6 +166,34 @@ def _is_local(host: str) -> bool:
         return False
 
 
+def _locals_allowed() -> bool:
+    return bool(settings.DEBUG or settings.WEBHOOK_ALLOW_HTTP_LOCALHOST)
+
+
+def _internal(host: str) -> bool:
+    """Whether ``host`` names this machine or a private network: a webhook must not turn IPBridge into a way to
+    reach what sits behind it (loopback, private, link-local and reserved addresses)."""
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
+
+
+def _resolves_internal(url: str) -> bool:
+    """Whether the URL's host resolves, now, to an internal address (a name can point anywhere after it was
+    checked, so this is asked again before each delivery)."""
+    host = urlsplit(url).hostname or ""
+    if _internal(host):
+        return True
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False  # unresolvable: the delivery fails on its own and is retried
+    return any(_internal(str(address)) for address in addresses)
+
+
 def _url_checked(url: str) -> str:
     url = (url or "").strip()
     if not url:
@@ -183,8 +212,12 @@ def _url_checked(url: str) -> str:
         raise ValidationFailed(
             "credentials_in_url", _("Leave credentials out of the address; deliveries are signed."), field="url"
         )
-    if parts.scheme == "http" and not (_is_local(host) and (settings.DEBUG or settings.WEBHOOK_ALLOW_HTTP_LOCALHOST)):
+    if parts.scheme == "http" and not (_is_local(host) and _locals_allowed()):
         raise ValidationFailed("https_required", _("Webhooks are sent over https:// only."), field="url")
+    if _internal(host) and not (_is_local(host) and _locals_allowed()):
+        raise ValidationFailed(
+            "internal_address", _("Give an address on the internet, not one of a private network."), field="url"
+        )
     return url
 
 
@@ -381,6 +414,9 @@ def _claim(now: datetime) -> WebhookDelivery | None:
 
 
 def _send(delivery: WebhookDelivery, *, now: datetime) -> Outcome:
+    url = delivery.endpoint.url
+    if not (_is_local(urlsplit(url).hostname or "") and _locals_allowed()) and _resolves_internal(url):
+        return Outcome(None, "refused: the address resolves to a private network")
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
     secret, previous = _signing_keys(delivery.endpoint, now=now)
     headers = {
