@@ -132,6 +132,7 @@ ENDPOINTS = [
         refused_input=frozenset({"agent"}),
     ),
     Endpoint("get", "/api/v1/notices", None, "notices:read", 200, EVERYONE),
+    Endpoint("get", "/api/v1/notices/accuracy", None, "notices:read", 200, EVERYONE),
     Endpoint("get", "/api/v1/notices/{n1}", None, "notices:read", 200, frozenset({"holder", "operator"})),
     Endpoint("post", "/api/v1/notices/{n1}/withdraw", {"note": "settled"}, "notices:write", 200, frozenset({"holder"})),
     Endpoint("get", "/api/v1/cases", None, "notices:read", 200, EVERYONE),

@@ -163,6 +163,12 @@ CREDENTIAL_VALIDITY_DAYS = env.int("CREDENTIAL_VALIDITY_DAYS", default=90)
 NOTICE_MAX_ITEMS = env.int("NOTICE_MAX_ITEMS", default=10_000)
 NOTICE_RESPONSE_HOURS = env.int("NOTICE_RESPONSE_HOURS", default=24)
 COUNTER_NOTICE_WINDOW_DAYS = env.int("COUNTER_NOTICE_WINDOW_DAYS", default=15)
+# The trusted-flagger lane (DSA art. 22): over the last days, at least so many items decided, a takedown rate at
+# least this high and a counter-notice rate at most this high put a sender's new cases first in every inbox.
+TRUSTED_FLAGGER_DAYS = env.int("TRUSTED_FLAGGER_DAYS", default=90)
+TRUSTED_FLAGGER_MIN_ITEMS = env.int("TRUSTED_FLAGGER_MIN_ITEMS", default=20)
+TRUSTED_FLAGGER_TAKEDOWN_RATE = env.float("TRUSTED_FLAGGER_TAKEDOWN_RATE", default=0.90)
+TRUSTED_FLAGGER_COUNTER_NOTICE_RATE = env.float("TRUSTED_FLAGGER_COUNTER_NOTICE_RATE", default=0.05)
 # Encrypts the credential signing keys and the webhook secrets kept in the database.
 CREDENTIAL_KEY_SECRET = env.str("CREDENTIAL_KEY_SECRET", default="") or SECRET_KEY
 # Webhooks: attempts before a delivery is dead; http:// to this machine only, for development and tests.

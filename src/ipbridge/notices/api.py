@@ -15,10 +15,12 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.core.errors import ValidationFailed
-from ipbridge.notices import selectors, services
+from ipbridge.notices import accuracy, selectors, services
+from ipbridge.notices.accuracy import Accuracy
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
 from ipbridge.notices.presenters import case_out, notice_out
 from ipbridge.notices.schemas import (
+    AccuracyOut,
     CaseOut,
     CheckOut,
     ComplaintIn,
@@ -107,6 +109,35 @@ def notice_submit(
 def notices_list(request: HttpRequest) -> Any:
     """Notices your organisation sent, or that were sent for it; newest first."""
     return _Rendered(selectors.notices_visible(actor=_actor(request)), notice_out)
+
+
+def _figures(figures: Accuracy) -> dict[str, Any]:
+    return {
+        "items_decided": figures.items_decided,
+        "items_taken_down": figures.items_taken_down,
+        "cases_with_measures": figures.cases_with_measures,
+        "cases_counter_noticed": figures.cases_counter_noticed,
+        "items_overturned": figures.items_overturned,
+        "takedown_rate": figures.takedown_rate,
+        "counter_notice_rate": figures.counter_notice_rate,
+        "overturned_rate": figures.overturned_rate,
+    }
+
+
+@router.get("/notices/accuracy", response={200: AccuracyOut, **ERRORS}, operation_id="notices_accuracy")
+def notices_accuracy(request: HttpRequest) -> dict[str, Any]:
+    """Accuracy over the trusted-flagger period (90 days by default): a sender's figures by marketplace, or a
+    marketplace's by sender — takedown, counter-notice and overturned rates — and whether the sender is in the
+    trusted-flagger lane (DSA art. 22)."""
+    report = accuracy.accuracy_report(actor=_actor(request))
+    return {
+        "since": accuracy.accuracy_period_start(),
+        "trusted_flagger": report.trusted,
+        "overall": _figures(report.overall),
+        "by_counterpart": [
+            {"organisation": o.slug, "name": o.name, "figures": _figures(f)} for o, f in report.by_counterpart
+        ],
+    }
 
 
 @router.get("/notices/{int:notice_id}", response={200: NoticeOut, **ERRORS}, operation_id="notice_get")

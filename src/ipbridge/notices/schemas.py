@@ -165,3 +165,27 @@ class StatementsOut(Schema):
     count: int
     statements: list[dict[str, Any]]
     next_after: int | None
+
+
+class AccuracyFiguresOut(Schema):
+    items_decided: int
+    items_taken_down: int
+    cases_with_measures: int
+    cases_counter_noticed: int
+    items_overturned: int
+    takedown_rate: float | None
+    counter_notice_rate: float | None
+    overturned_rate: float | None
+
+
+class CounterpartAccuracyOut(Schema):
+    organisation: str
+    name: str
+    figures: AccuracyFiguresOut
+
+
+class AccuracyOut(Schema):
+    since: dt.datetime
+    trusted_flagger: bool
+    overall: AccuracyFiguresOut
+    by_counterpart: list[CounterpartAccuracyOut]

@@ -20,6 +20,7 @@ from ipbridge.core.validation import text_field
 from ipbridge.identity.credentials import credentials_current
 from ipbridge.identity.services import mandate_authorise
 from ipbridge.notices import tasks
+from ipbridge.notices.accuracy import trusted_flagger
 from ipbridge.notices.completeness import Draft, EvidenceIn, Gap, ItemIn, draft_gaps, mandates_for
 from ipbridge.notices.locators import listing_locator
 from ipbridge.notices.models import (
@@ -231,8 +232,11 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
                 )
     now = timezone.now()
     due = now + timedelta(hours=settings.NOTICE_RESPONSE_HOURS)
+    priority = 1 if trusted_flagger(sender=draft.sender, now=now) else 0
     cases = {
-        slug: Case.objects.create(notice=notice, marketplace=marketplace, response_due_at=due, created_at=now)
+        slug: Case.objects.create(
+            notice=notice, marketplace=marketplace, response_due_at=due, created_at=now, priority=priority
+        )
         for slug, marketplace in marketplaces.items()
         if any(i.marketplace == slug for i in draft.items)
     }
