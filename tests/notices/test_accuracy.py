@@ -8,12 +8,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from ipbridge.accounts.models import OrganisationKind, Role
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.notices import services
 from ipbridge.notices.accuracy import accuracy_of, trusted_flagger
 from ipbridge.notices.completeness import ItemIn
 from ipbridge.notices.models import Case, NoticeItem
-from tests.factories import api_key
+from tests.factories import api_key, member, verified_client
 from tests.notices.factories import World, send, world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,3 +119,29 @@ def test_the_sender_and_the_marketplace_each_see_their_side_of_the_figures() -> 
     assert [(c["organisation"], c["figures"]["takedown_rate"]) for c in marketplace["by_counterpart"]] == [
         (w.organisation.slug, 0.5)
     ]
+
+
+def test_the_accuracy_page_shows_each_side_its_figures() -> None:
+    w = world()
+    decided_notice(w, 1, ["delete", "delete", "delete", ""])
+
+    sender_page = verified_client(w.holder.user).get("/notices/accuracy/").content.decode()
+    marketplace_page = verified_client(w.marketplace_person.user).get("/notices/accuracy/").content.decode()
+
+    assert 'id="acc-decided">4<' in sender_page
+    assert 'id="acc-takedown">75 %<' in sender_page
+    assert 'data-counterpart="megamart"' in sender_page
+    assert "at least 20 items decided, a takedown rate of at least 90 % and a counter-notice rate" in sender_page
+    assert f'data-counterpart="{w.organisation.slug}"' in marketplace_page
+    assert 'id="trusted-rule"' not in marketplace_page
+
+
+@pytest.mark.parametrize("kind", list(OrganisationKind.values))
+@pytest.mark.parametrize("role", list(Role.values))
+def test_the_accuracy_page_is_for_those_who_send_or_handle_cases(kind: str, role: str) -> None:
+    client = verified_client(member(kind=kind, role=role).user)
+
+    answer = client.get("/notices/accuracy/")
+
+    readers = {"right_holder", "agent", "marketplace", "merchant", "operator"}
+    assert answer.status_code == (200 if kind in readers else 403)

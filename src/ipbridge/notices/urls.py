@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ipbridge.notices.views import accuracy as accuracy_views
 from ipbridge.notices.views import cases as case_views
 from ipbridge.notices.views import notices as notice_views
 
@@ -7,6 +8,7 @@ app_name = "notices"
 
 urlpatterns = [
     path("notices/", notice_views.notice_list, name="list"),
+    path("notices/accuracy/", accuracy_views.accuracy_page, name="accuracy"),
     path("notices/new/", notice_views.compose, name="compose"),
     path("notices/<int:notice_id>/", notice_views.notice_detail, name="detail"),
     path("notices/<int:notice_id>/withdraw/", notice_views.notice_withdraw, name="withdraw"),
