@@ -138,7 +138,7 @@ def test_organisation_signs_up_enrols_two_factor_uses_an_api_key_and_switches_to
     expect(page.locator("nav .navbar-nav.me-auto .nav-link")).to_have_text(
         [
             "工作台",
-            "Notices",
+            "通知",
             "主体身份",
             "持有的权利",
             "委托授权",
