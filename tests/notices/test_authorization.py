@@ -18,7 +18,7 @@ from ipbridge.accounts.scopes import ALL_SCOPES, READ_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.notices import services
 from ipbridge.notices.completeness import ItemIn
-from ipbridge.notices.models import Case, CounterNotice, Notice, NoticeItem, StatementOfReasons
+from ipbridge.notices.models import Appeal, Case, CounterNotice, Notice, NoticeItem, StatementOfReasons
 from tests.factories import OrganisationFactory, api_key, member, verified_client
 from tests.identity.factories import held, right_holder, right_with_contacts
 from tests.notices.factories import notice_fields
@@ -173,6 +173,24 @@ ENDPOINTS = [
     Endpoint(
         "post", "/api/v1/cases/{c1}/close", {"note": ""}, "notices:write", 200, frozenset({"marketplace"}), CASE_SIDES
     ),
+    Endpoint(
+        "post",
+        "/api/v1/cases/{c2}/appeals",
+        {"grounds": "Genuine goods.", "evidence": ["invoice"]},
+        "notices:write",
+        201,
+        frozenset({"merchant"}),
+        CASE_SIDES | {"merchant"},
+    ),
+    Endpoint(
+        "post",
+        "/api/v1/appeals/{a5}/decision",
+        {"outcome": "upheld", "reason": "No proof of origin."},
+        "notices:write",
+        200,
+        frozenset({"marketplace"}),
+        CASE_SIDES | {"merchant"},
+    ),
     Endpoint("get", "/api/v1/statements-of-reasons", None, "notices:read", 200, EVERYONE),
 ]
 
@@ -184,6 +202,7 @@ def state() -> dict[str, Any]:
         "items": sorted(NoticeItem.objects.values_list("id", "status")),
         "counter_notices": CounterNotice.objects.count(),
         "statements": StatementOfReasons.objects.count(),
+        "appeals": sorted(Appeal.objects.values_list("id", "status")),
     }
 
 
@@ -220,7 +239,9 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
             merchant_slug=merchant_slug,
         )
 
-    c1, c2, c3, c4 = notice(1), notice(2), notice(3), notice(4)
+    c1, c2, c3, c4, c5 = notice(1), notice(2), notice(3), notice(4), notice(5)
+    decide(c5, merchant.slug)
+    a5 = services.appeal_submit(actor=actor_for_system(merchant), case_id=c5.pk, grounds="Genuine.")
     decide(c2, merchant.slug)
     decide(c3, merchant.slug)
     services.counter_notice_submit(
@@ -233,6 +254,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         "c2": c2.pk,
         "c3": c3.pk,
         "c4": c4.pk,
+        "a5": a5.pk,
         "c1_items": list(NoticeItem.objects.filter(case=c1).values_list("pk", flat=True)),
         "merchant": merchant.slug,
         "marketplace": marketplace.slug,

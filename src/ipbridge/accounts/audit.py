@@ -67,6 +67,8 @@ class AuditAction(models.TextChoices):
     COUNTER_NOTICE_SUBMITTED = "case.counter_notice", _("Counter-notice sent")
     COMPLAINT_FILED = "case.complaint_filed", _("Complaint or lawsuit shown")
     MEASURES_LIFTED = "case.measures_lifted", _("Measures lifted")
+    APPEAL_SUBMITTED = "case.appeal_submitted", _("Appeal against a decision")
+    APPEAL_DECIDED = "case.appeal_decided", _("Appeal decided")
     WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created", _("Webhook endpoint added")
     WEBHOOK_ENDPOINT_REMOVED = "webhook.endpoint_removed", _("Webhook endpoint removed")
     WEBHOOK_SECRET_ROTATED = "webhook.endpoint_secret_rotated", _("Webhook secret rotated")

@@ -163,6 +163,8 @@ CREDENTIAL_VALIDITY_DAYS = env.int("CREDENTIAL_VALIDITY_DAYS", default=90)
 NOTICE_MAX_ITEMS = env.int("NOTICE_MAX_ITEMS", default=10_000)
 NOTICE_RESPONSE_HOURS = env.int("NOTICE_RESPONSE_HOURS", default=24)
 COUNTER_NOTICE_WINDOW_DAYS = env.int("COUNTER_NOTICE_WINDOW_DAYS", default=15)
+# How long after a decision its merchant may appeal against it (DSA art. 20: at least six months).
+APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=183)
 # The trusted-flagger lane (DSA art. 22): over the last days, at least so many items decided, a takedown rate at
 # least this high and a counter-notice rate at most this high put a sender's new cases first in every inbox.
 TRUSTED_FLAGGER_DAYS = env.int("TRUSTED_FLAGGER_DAYS", default=90)

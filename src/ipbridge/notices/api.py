@@ -21,6 +21,8 @@ from ipbridge.notices.completeness import EvidenceIn, ItemIn
 from ipbridge.notices.presenters import case_out, notice_out
 from ipbridge.notices.schemas import (
     AccuracyOut,
+    AppealDecisionIn,
+    AppealIn,
     CaseOut,
     CheckOut,
     ComplaintIn,
@@ -218,6 +220,22 @@ def counter_notice_submit(request: HttpRequest, case_id: int, payload: CounterNo
     actor = _actor(request)
     services.counter_notice_submit(actor=actor, case_id=case_id, statement=payload.statement, evidence=payload.evidence)
     return Status(201, _case(actor, case_id))
+
+
+@router.post("/cases/{int:case_id}/appeals", response={201: CaseOut, **ERRORS}, operation_id="appeal_submit")
+def appeal_submit(request: HttpRequest, case_id: int, payload: AppealIn) -> Status[dict[str, Any]]:
+    """Merchants: appeal against the measures on your items, within six months of the decision (DSA art. 20)."""
+    actor = _actor(request)
+    services.appeal_submit(actor=actor, case_id=case_id, grounds=payload.grounds, evidence=payload.evidence)
+    return Status(201, _case(actor, case_id))
+
+
+@router.post("/appeals/{int:appeal_id}/decision", response={200: CaseOut, **ERRORS}, operation_id="appeal_decide")
+def appeal_decide(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn) -> dict[str, Any]:
+    """Marketplaces: uphold or overturn your decision, saying why; overturned, the measures end at once."""
+    actor = _actor(request)
+    appeal = services.appeal_decide(actor=actor, appeal_id=appeal_id, outcome=payload.outcome, reason=payload.reason)
+    return _case(actor, appeal.case_id)
 
 
 @router.post("/cases/{int:case_id}/complaint", response={200: CaseOut, **ERRORS}, operation_id="case_complaint_file")

@@ -295,3 +295,28 @@ class ComplaintForm(forms.Form):
         help_text=gettext_lazy("e.g. 深圳市市场监督管理局, or the court seized."),
     )
     reference = forms.CharField(label=gettext_lazy("Reference of the complaint or lawsuit"), max_length=300)
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label=gettext_lazy("Why the decision is wrong"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    evidence = forms.CharField(
+        label=gettext_lazy("Evidence, one reference a line"),
+        max_length=50_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Outcome"),
+        choices=[
+            ("upheld", gettext_lazy("Uphold the decision")),
+            ("overturned", gettext_lazy("Overturn it: lift the measures")),
+        ],
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason given to the merchant"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -214,6 +214,34 @@ class CounterNotice(models.Model):
         return f"counter-notice on case {self.case_id}"
 
 
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Decision upheld")
+    OVERTURNED = "overturned", _("Decision overturned")
+
+
+class Appeal(models.Model):
+    """The merchant's internal complaint against a marketplace's measures (DSA art. 20): open for six months
+    after the decision; when it succeeds, the measures end."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appeals")
+    appellant = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    grounds = models.TextField(_("grounds"))
+    evidence = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on case {self.case_id}"
+
+
 class CaseEvent(models.Model):
     """The case's timeline: every transition, who made it and when. Appended, never changed."""
 

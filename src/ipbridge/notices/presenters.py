@@ -96,4 +96,17 @@ def case_out(case: Case) -> dict[str, Any]:
             }
             for c in selectors.case_counter_notices(case=case)
         ],
+        "appeals": [
+            {
+                "id": a.pk,
+                "appellant": a.appellant.slug,
+                "grounds": a.grounds,
+                "evidence": list(a.evidence),
+                "status": a.status,
+                "submitted_at": a.submitted_at,
+                "decided_at": a.decided_at,
+                "reason": a.reason,
+            }
+            for a in selectors.case_appeals(case=case)
+        ],
     }

@@ -91,6 +91,27 @@ class CounterNoticeOut(Schema):
     submitted_at: dt.datetime
 
 
+class AppealOut(Schema):
+    id: int
+    appellant: str
+    grounds: str
+    evidence: list[str]
+    status: str
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+    reason: str
+
+
+class AppealIn(Schema):
+    grounds: str = Field(max_length=20_000)
+    evidence: list[str] = Field(default_factory=list, max_length=100)
+
+
+class AppealDecisionIn(Schema):
+    outcome: str = Field(description="upheld or overturned")
+    reason: str = Field(max_length=5000)
+
+
 class SenderOut(Schema):
     id: str
     name: str
@@ -120,6 +141,7 @@ class CaseOut(Schema):
     items: list[ItemOut]
     timeline: list[EventOut]
     counter_notices: list[CounterNoticeOut]
+    appeals: list[AppealOut]
 
 
 class ItemDecisionIn(Schema):

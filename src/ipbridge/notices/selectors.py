@@ -12,6 +12,7 @@ from django.utils import timezone
 from ipbridge.accounts.actors import Actor
 from ipbridge.core.errors import NotFound, ValidationFailed
 from ipbridge.notices.models import (
+    Appeal,
     Case,
     CaseEvent,
     CaseStatus,
@@ -96,6 +97,10 @@ def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
 
 def case_counter_notices(*, case: Case) -> QuerySet[CounterNotice]:
     return CounterNotice.objects.filter(case=case).select_related("merchant")
+
+
+def case_appeals(*, case: Case) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(case=case).select_related("appellant")
 
 
 def statements_for_marketplace(

@@ -19,5 +19,7 @@ urlpatterns = [
     path("cases/<int:case_id>/forward/", case_views.case_forward, name="case_forward"),
     path("cases/<int:case_id>/close/", case_views.case_close, name="case_close"),
     path("cases/<int:case_id>/counter-notice/", case_views.counter_notice, name="counter_notice"),
+    path("cases/<int:case_id>/appeal/", case_views.appeal, name="appeal"),
+    path("cases/<int:case_id>/appeals/<int:appeal_id>/decide/", case_views.appeal_decide, name="appeal_decide"),
     path("cases/<int:case_id>/complaint/", case_views.complaint, name="complaint"),
 ]

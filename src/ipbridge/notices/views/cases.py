@@ -21,6 +21,8 @@ from ipbridge.core.errors import ApplicationError
 from ipbridge.notices import selectors, services
 from ipbridge.notices.forms import (
     REJECT,
+    AppealDecisionForm,
+    AppealForm,
     CaseFilterForm,
     CloseForm,
     ComplaintForm,
@@ -30,7 +32,8 @@ from ipbridge.notices.forms import (
     lines,
     measure_choices,
 )
-from ipbridge.notices.models import Case, CaseStatus, ItemStatus
+from ipbridge.notices.models import AppealStatus, Case, CaseStatus, ItemStatus
+from ipbridge.notices.services.appeals import WITH_MEASURES as APPEALABLE
 from ipbridge.notices.transitions import may_move
 from ipbridge.notices.views._common import (
     CASE_READERS,
@@ -107,6 +110,8 @@ def _case_page(
     sender_side = notice.sender_id == me
     merchant_side = case.merchant_id == me
     now = timezone.now()
+    appeals = list(selectors.case_appeals(case=case))
+    open_appeal = next((a for a in appeals if a.status == AppealStatus.OPEN), None)
     decision_form = forms.get("decision_form") or DecisionForm(
         initial={"merchant": case.merchant.slug if case.merchant else ""}
     )
@@ -120,6 +125,7 @@ def _case_page(
         "measures": measure_choices(),
         "timeline": selectors.case_timeline(case=case),
         "counter_notices": selectors.case_counter_notices(case=case),
+        "appeals": appeals,
         "marketplace_side": marketplace_side,
         "merchant_side": merchant_side,
         "sender_side": sender_side,
@@ -144,6 +150,15 @@ def _case_page(
         "close_form": forms.get("close_form") or CloseForm(),
         "counter_form": forms.get("counter_form") or CounterNoticeForm(),
         "complaint_form": forms.get("complaint_form") or ComplaintForm(),
+        "can_appeal": merchant_side
+        and writes
+        and open_appeal is None
+        and case.status in APPEALABLE
+        and items.filter(status=ItemStatus.ACTED).exists(),
+        "open_appeal": open_appeal,
+        "can_decide_appeal": marketplace_side and writes and open_appeal is not None,
+        "appeal_form": forms.get("appeal_form") or AppealForm(),
+        "appeal_decision_form": forms.get("appeal_decision_form") or AppealDecisionForm(),
     }
     return render(request, "notices/case.html", context)
 
@@ -336,3 +351,49 @@ def complaint(request: ActingRequest, case_id: int) -> HttpResponse:
             messages.success(request, _("Complaint recorded: the measures stay while it runs."))
             return redirect("notices:case", case_id=case_id)
     return _case_page(request, case_id, complaint_form=form)
+
+
+@acting(*MERCHANTS)
+@posted("notices:case")
+def appeal(request: ActingRequest, case_id: int) -> HttpResponse:
+    require_write(request.actor)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_submit(
+                actor=request.actor,
+                case_id=case_id,
+                grounds=form.cleaned_data["grounds"],
+                evidence=lines(form.cleaned_data["evidence"]),
+            )
+        except ApplicationError as exc:
+            if exc.status == 404:
+                raise
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Appeal sent: the marketplace must answer it, saying why."))
+            return redirect("notices:case", case_id=case_id)
+    return _case_page(request, case_id, appeal_form=form)
+
+
+@acting(OrganisationKind.MARKETPLACE)
+@posted("notices:case")
+def appeal_decide(request: ActingRequest, case_id: int, appeal_id: int) -> HttpResponse:
+    require_write(request.actor)
+    form = AppealDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_decide(
+                actor=request.actor,
+                appeal_id=appeal_id,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            if exc.status == 404:
+                raise
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Appeal decided."))
+            return redirect("notices:case", case_id=case_id)
+    return _case_page(request, case_id, appeal_decision_form=form)
