@@ -15,6 +15,11 @@ LOCALE = Path(__file__).resolve().parents[2] / "src" / "ipbridge" / "locale" / "
 
 def catalogue() -> list[tuple[str, str, bool]]:
     """(msgid, msgstr, fuzzy) of every entry but the header, read from the .po file."""
+    return [(msgid, msgstr, fuzzy) for _context, msgid, msgstr, fuzzy in catalogue_with_context()]
+
+
+def catalogue_with_context() -> list[tuple[str, str, str, bool]]:
+    """(msgctxt, msgid, msgstr, fuzzy) of every entry but the header; msgctxt is "" without a context."""
 
     def unquote(block: str) -> str:
         return (
@@ -30,9 +35,10 @@ def catalogue() -> list[tuple[str, str, bool]]:
         match = re.search(r'^msgid (".*?)^msgstr (".*)', chunk, re.S | re.M)
         if match is None:
             continue
+        context = re.search(r'^msgctxt (".*?)^msgid ', chunk, re.S | re.M)
         msgid, msgstr = unquote(match.group(1)), unquote(match.group(2))
         if msgid:
-            entries.append((msgid, msgstr, "#, fuzzy" in chunk))
+            entries.append((unquote(context.group(1)) if context else "", msgid, msgstr, "#, fuzzy" in chunk))
     return entries
 
 
@@ -48,7 +54,10 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
     with (LOCALE / "django.mo").open("rb") as compiled:
         translations = gettext.GNUTranslations(compiled)
 
-    assert [msgid for msgid, msgstr, _ in catalogue() if translations.gettext(msgid) != msgstr] == []
+    def compiled(context: str, msgid: str) -> str:
+        return translations.pgettext(context, msgid) if context else translations.gettext(msgid)
+
+    assert [msgid for context, msgid, msgstr, _ in catalogue_with_context() if compiled(context, msgid) != msgstr] == []
 
 
 def test_placeholders_survive_translation() -> None:

@@ -10,6 +10,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Measure(models.TextChoices):
@@ -23,7 +24,7 @@ class Measure(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("notice or case status", "Submitted")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -63,10 +64,10 @@ class Notice(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("notice or case status", "Submitted")
     DELIVERED = "delivered", _("Delivered")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    DECIDED = "decided", _("Decided")
+    DECIDED = "decided", pgettext_lazy("notice or case status", "Decided")
     FORWARDED = "forwarded", _("Forwarded to the merchant")
     COUNTER_NOTICED = "counter_noticed", _("Counter-notice received")
     COMPLAINT_FILED = "complaint_filed", _("Complaint or lawsuit filed")
