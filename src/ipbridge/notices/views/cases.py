@@ -4,6 +4,7 @@ sender shows a complaint or lawsuit within the window."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -271,129 +272,112 @@ def _decided_message(case: Case) -> str:
     return _("Decision saved; some items are still pending.")
 
 
-@acting(*MARKETPLACES)
-@posted("notices:case")
-def case_forward(request: ActingRequest, case_id: int) -> HttpResponse:
+def _case_form(
+    request: ActingRequest,
+    case_id: int,
+    form: Any,
+    *,
+    name: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A case page's form posted: run ``act`` on the cleaned data, then back to the case with ``done``, or the page
+    again with the service's refusal on its field. A case the actor may not see stays "not found"."""
     require_write(request.actor)
-    form = ForwardForm(request.POST)
     if form.is_valid():
         try:
-            services.case_forward(actor=request.actor, case_id=case_id, merchant_slug=form.cleaned_data["merchant"])
+            act(form.cleaned_data)
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
             add_application_error(form, exc)
         else:
-            messages.success(request, _("The notice was forwarded to the merchant."))
+            messages.success(request, done)
             return redirect("notices:case", case_id=case_id)
-    return _case_page(request, case_id, forward_form=form)
+    return _case_page(request, case_id, **{name: form})
+
+
+@acting(*MARKETPLACES)
+@posted("notices:case")
+def case_forward(request: ActingRequest, case_id: int) -> HttpResponse:
+    return _case_form(
+        request,
+        case_id,
+        ForwardForm(request.POST),
+        name="forward_form",
+        act=lambda data: services.case_forward(actor=request.actor, case_id=case_id, merchant_slug=data["merchant"]),
+        done=_("The notice was forwarded to the merchant."),
+    )
 
 
 @acting(*MARKETPLACES)
 @posted("notices:case")
 def case_close(request: ActingRequest, case_id: int) -> HttpResponse:
-    require_write(request.actor)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_close(actor=request.actor, case_id=case_id, note=form.cleaned_data["note"])
-        except ApplicationError as exc:
-            if exc.status == 404:
-                raise
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Case closed."))
-            return redirect("notices:case", case_id=case_id)
-    return _case_page(request, case_id, close_form=form)
+    return _case_form(
+        request,
+        case_id,
+        CloseForm(request.POST),
+        name="close_form",
+        act=lambda data: services.case_close(actor=request.actor, case_id=case_id, note=data["note"]),
+        done=_("Case closed."),
+    )
 
 
 @acting(*MERCHANTS)
 @posted("notices:case")
 def counter_notice(request: ActingRequest, case_id: int) -> HttpResponse:
-    require_write(request.actor)
-    form = CounterNoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.counter_notice_submit(
-                actor=request.actor,
-                case_id=case_id,
-                statement=form.cleaned_data["statement"],
-                evidence=lines(form.cleaned_data["evidence"]),
-            )
-        except ApplicationError as exc:
-            if exc.status == 404:
-                raise
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Counter-notice sent: the right holder has it now."))
-            return redirect("notices:case", case_id=case_id)
-    return _case_page(request, case_id, counter_form=form)
+    return _case_form(
+        request,
+        case_id,
+        CounterNoticeForm(request.POST),
+        name="counter_form",
+        act=lambda data: services.counter_notice_submit(
+            actor=request.actor, case_id=case_id, statement=data["statement"], evidence=lines(data["evidence"])
+        ),
+        done=_("Counter-notice sent: the right holder has it now."),
+    )
 
 
 @acting(*SENDERS)
 @posted("notices:case")
 def complaint(request: ActingRequest, case_id: int) -> HttpResponse:
-    require_write(request.actor)
-    form = ComplaintForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_complaint_file(
-                actor=request.actor,
-                case_id=case_id,
-                authority=form.cleaned_data["authority"],
-                reference=form.cleaned_data["reference"],
-            )
-        except ApplicationError as exc:
-            if exc.status == 404:
-                raise
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Complaint recorded: the measures stay while it runs."))
-            return redirect("notices:case", case_id=case_id)
-    return _case_page(request, case_id, complaint_form=form)
+    return _case_form(
+        request,
+        case_id,
+        ComplaintForm(request.POST),
+        name="complaint_form",
+        act=lambda data: services.case_complaint_file(
+            actor=request.actor, case_id=case_id, authority=data["authority"], reference=data["reference"]
+        ),
+        done=_("Complaint recorded: the measures stay while it runs."),
+    )
 
 
 @acting(*MERCHANTS)
 @posted("notices:case")
 def appeal(request: ActingRequest, case_id: int) -> HttpResponse:
-    require_write(request.actor)
-    form = AppealForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appeal_submit(
-                actor=request.actor,
-                case_id=case_id,
-                grounds=form.cleaned_data["grounds"],
-                evidence=lines(form.cleaned_data["evidence"]),
-            )
-        except ApplicationError as exc:
-            if exc.status == 404:
-                raise
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Appeal sent: the marketplace must answer it, saying why."))
-            return redirect("notices:case", case_id=case_id)
-    return _case_page(request, case_id, appeal_form=form)
+    return _case_form(
+        request,
+        case_id,
+        AppealForm(request.POST),
+        name="appeal_form",
+        act=lambda data: services.appeal_submit(
+            actor=request.actor, case_id=case_id, grounds=data["grounds"], evidence=lines(data["evidence"])
+        ),
+        done=_("Appeal sent: the marketplace must answer it, saying why."),
+    )
 
 
 @acting(OrganisationKind.MARKETPLACE)
 @posted("notices:case")
 def appeal_decide(request: ActingRequest, case_id: int, appeal_id: int) -> HttpResponse:
-    require_write(request.actor)
-    form = AppealDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appeal_decide(
-                actor=request.actor,
-                appeal_id=appeal_id,
-                outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as exc:
-            if exc.status == 404:
-                raise
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Appeal decided."))
-            return redirect("notices:case", case_id=case_id)
-    return _case_page(request, case_id, appeal_decision_form=form)
+    return _case_form(
+        request,
+        case_id,
+        AppealDecisionForm(request.POST),
+        name="appeal_decision_form",
+        act=lambda data: services.appeal_decide(
+            actor=request.actor, appeal_id=appeal_id, outcome=data["outcome"], reason=data["reason"]
+        ),
+        done=_("Appeal decided."),
+    )
