@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -12,20 +11,11 @@ from hypothesis import strategies as st
 
 from ipbridge.accounts.models import ApiKey, Invitation, Membership, Organisation
 from tests.factories import member, verified_client
+from tests.strategies import bodies
 
 pytestmark = pytest.mark.django_db
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=12,
-)
-FIELDS = st.sampled_from(["email", "role", "name", "scopes", "expires_in_days", "status", "reason", "note"])
-BODIES = st.one_of(
-    JSON.map(json.dumps),
-    st.dictionaries(FIELDS, JSON, max_size=5).map(json.dumps),
-    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-)
+BODIES = bodies(["email", "role", "name", "scopes", "expires_in_days", "status", "reason", "note"])
 WRITES = [
     ("post", "/api/v1/invitations"),
     ("post", "/api/v1/api-keys"),

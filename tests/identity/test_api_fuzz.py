@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -13,43 +12,32 @@ from hypothesis import strategies as st
 from ipbridge.identity.models import Credential, IdentityDocument, IdentityProfile, Mandate, RightClaim
 from tests.factories import member, verified_client
 from tests.identity.factories import held, right_with_contacts
+from tests.strategies import bodies
 
 pytestmark = pytest.mark.django_db
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=12,
-)
-FIELDS = st.sampled_from(
-    [
-        "legal_name",
-        "registration_number",
-        "registration_country",
-        "email_domain",
-        "email",
-        "code",
-        "office",
-        "number",
-        "method",
-        "relation",
-        "contact_email",
-        "principal",
-        "action",
-        "marketplace",
-        "date",
-        "token",
-        "decision",
-        "reason",
-        "organisation",
-    ]
-)
-BODIES = st.one_of(
-    JSON.map(json.dumps),
-    st.dictionaries(FIELDS, JSON, max_size=6).map(json.dumps),
-    st.dictionaries(FIELDS, st.text(max_size=40), max_size=6).map(json.dumps),
-    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-)
+FIELDS = [
+    "legal_name",
+    "registration_number",
+    "registration_country",
+    "email_domain",
+    "email",
+    "code",
+    "office",
+    "number",
+    "method",
+    "relation",
+    "contact_email",
+    "principal",
+    "action",
+    "marketplace",
+    "date",
+    "token",
+    "decision",
+    "reason",
+    "organisation",
+]
+BODIES = bodies(FIELDS)
 WRITES = [
     ("put", "/api/v1/identity"),
     ("post", "/api/v1/identity/domain-code"),
