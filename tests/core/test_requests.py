@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 
 from ipbridge.accounts.models import AuditEvent, Invitation, User
@@ -97,3 +98,35 @@ def test_the_admin_site_asks_for_the_second_factor() -> None:
     assert password_only.get("/admin/")["Location"].startswith("/admin/login/")
     enrol_two_factor(staff)
     assert verified_client(staff).get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type"),
+    [
+        ("get", "/api/v1/identity/holders/a\x00b", None, None),
+        ("get", "/api/v1/rights/search?q=AUR%00ORA", None, None),
+        ("post", "/api/v1/rights/verify", '{"office": "EM", "number": "0\\u00001"}', "application/json"),
+        ("post", "/accounts/login/", "username=a%00b&password=x", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_nul_character_is_refused_before_it_reaches_the_database(
+    method: str, path: str, body: str | None, content_type: str | None
+) -> None:
+    """Regression: PostgreSQL cannot store NUL, so a NUL in a path parameter was a server error there."""
+    client = Client()
+
+    response = getattr(client, method)(path, body, content_type=content_type) if body is not None else client.get(path)
+
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["error"]["code"] == "invalid_characters"
+
+
+@pytest.mark.django_db
+def test_a_file_upload_may_hold_nul_bytes() -> None:
+    response = Client().post(
+        "/api/v1/identity/documents", {"kind": "other", "file": SimpleUploadedFile("a.pdf", b"%PDF\x00")}
+    )
+
+    assert response.status_code == 401  # refused for want of a key, not for the NUL bytes

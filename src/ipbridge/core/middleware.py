@@ -62,3 +62,39 @@ class ApiJsonErrorsMiddleware:
                 replacement["Allow"] = response["Allow"]
             return replacement
         return response
+
+
+_NUL_IN_JSON = (b"\x00", b"\\u0000")
+_NUL_IN_FORM = (b"%00", b"\x00")
+
+
+class NulCharactersMiddleware:
+    """Refuse a NUL character anywhere in the address, the query or a JSON or form body: no text of the product
+    holds one, and PostgreSQL cannot store one, so it could only turn a request into a server error. File
+    uploads (multipart) are left alone: a PDF holds NUL bytes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_nul(request):
+            message = gettext("The request contains a NUL character, which no field accepts.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": {"code": "invalid_characters", "message": message}}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.method in ("GET", "HEAD", "OPTIONS") or content_type.startswith("multipart/"):
+            return False
+        markers = _NUL_IN_JSON if content_type.startswith("application/json") else _NUL_IN_FORM
+        try:
+            body = request.body
+        except Exception:  # noqa: BLE001 - a body too large is refused further on, with its own answer
+            return False
+        return any(marker in body for marker in markers)
