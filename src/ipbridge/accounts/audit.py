@@ -73,6 +73,10 @@ class AuditAction(models.TextChoices):
     WEBHOOK_ENDPOINT_REMOVED = "webhook.endpoint_removed", _("Webhook endpoint removed")
     WEBHOOK_SECRET_ROTATED = "webhook.endpoint_secret_rotated", _("Webhook secret rotated")
     WEBHOOK_DELIVERY_REDELIVERED = "webhook.delivery_redelivered", _("Webhook delivery sent again")
+    NOTICE_FLAGGED_MALICIOUS = "notice.flagged_malicious", _("Notice flagged as malicious")
+    SENDER_WARNED = "sender.warned", _("Sender warned for misuse of notices")
+    SENDER_SUSPENDED = "sender.suspended", _("Sender suspended for misuse of notices")
+    SENDER_MEASURE_LIFTED = "sender.measure_lifted", _("Measure against a sender lifted")
 
 
 def audit_record(

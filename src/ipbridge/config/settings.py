@@ -172,6 +172,12 @@ TRUSTED_FLAGGER_DAYS = env.int("TRUSTED_FLAGGER_DAYS", default=90)
 TRUSTED_FLAGGER_MIN_ITEMS = env.int("TRUSTED_FLAGGER_MIN_ITEMS", default=20)
 TRUSTED_FLAGGER_TAKEDOWN_RATE = env.float("TRUSTED_FLAGGER_TAKEDOWN_RATE", default=0.90)
 TRUSTED_FLAGGER_COUNTER_NOTICE_RATE = env.float("TRUSTED_FLAGGER_COUNTER_NOTICE_RATE", default=0.05)
+# Misuse of notices (DSA art. 23): a sender with this many items rejected as manifestly unfounded over the last
+# days is warned; warned, and reaching the second count, it is suspended from sending for so many days.
+MISUSE_DAYS = env.int("MISUSE_DAYS", default=90)
+MISUSE_WARNING_ITEMS = env.int("MISUSE_WARNING_ITEMS", default=5)
+MISUSE_SUSPENSION_ITEMS = env.int("MISUSE_SUSPENSION_ITEMS", default=10)
+MISUSE_SUSPENSION_DAYS = env.int("MISUSE_SUSPENSION_DAYS", default=30)
 # Encrypts the credential signing keys and the webhook secrets kept in the database.
 CREDENTIAL_KEY_SECRET = env.str("CREDENTIAL_KEY_SECRET", default="") or SECRET_KEY
 # Webhooks: attempts before a delivery is dead; http:// to this machine only, for development and tests.

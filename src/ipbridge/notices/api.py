@@ -15,10 +15,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.core.errors import ValidationFailed
-from ipbridge.notices import accuracy, selectors, services
+from ipbridge.notices import accuracy, misuse, selectors, services
 from ipbridge.notices.accuracy import Accuracy
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
-from ipbridge.notices.presenters import case_out, notice_out
+from ipbridge.notices.presenters import case_out, flag_out, notice_out, sender_measure_out, standing_out
 from ipbridge.notices.schemas import (
     AccuracyOut,
     AppealDecisionIn,
@@ -29,9 +29,14 @@ from ipbridge.notices.schemas import (
     CounterNoticeIn,
     DecisionIn,
     ForwardIn,
+    LiftIn,
+    MaliciousFlagIn,
     NoteIn,
+    NoticeFlagOut,
     NoticeIn,
     NoticeOut,
+    SenderMeasureOut,
+    StandingOut,
     StatementsOut,
 )
 
@@ -199,6 +204,7 @@ def case_decide(request: HttpRequest, case_id: int, payload: DecisionIn) -> dict
         automated_detection=payload.automated_detection,
         automated_decision=payload.automated_decision,
         account_action=payload.account_action,
+        manifestly_unfounded=payload.manifestly_unfounded,
     )
     return _case(actor, case_id)
 
@@ -268,3 +274,48 @@ def statements_of_reasons_list(
         "statements": [row.body for row in rows],
         "next_after": rows[-1].pk if len(rows) == STATEMENTS_PAGE else None,
     }
+
+
+@router.get("/notices/standing", response={200: StandingOut, **ERRORS}, operation_id="sender_standing_own")
+def sender_standing_own(request: HttpRequest) -> dict[str, Any]:
+    """Your organisation's standing as a sender (DSA art. 23): ok, warned, or suspended until a date, with the
+    measures taken against it and what led to each."""
+    actor = _actor(request)
+    actor.require("notices:read")
+    sender = actor.organisation
+    return standing_out(sender, misuse.sender_standing(sender=sender))
+
+
+@router.get(
+    "/notices/senders/{slug}/standing", response={200: StandingOut, **ERRORS}, operation_id="sender_standing_get"
+)
+def sender_standing_get(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Marketplaces and operators: a sender's standing (DSA art. 23)."""
+    sender, standing = misuse.sender_standing_for(actor=_actor(request), slug=slug)
+    return standing_out(sender, standing)
+
+
+@router.post(
+    "/cases/{int:case_id}/flag-malicious",
+    response={201: NoticeFlagOut, **ERRORS},
+    operation_id="notice_flag_malicious",
+)
+def notice_flag_malicious(request: HttpRequest, case_id: int, payload: MaliciousFlagIn) -> Status[dict[str, Any]]:
+    """The marketplace of the case, or an operator: flag the case's notice as malicious (恶意投诉), with the reason
+    and the evidence. The merchant, the sender and the marketplace see the flag on the case; the sender is
+    warned by it."""
+    flag = misuse.notice_flag_malicious(
+        actor=_actor(request), case_id=case_id, reason=payload.reason, evidence=payload.evidence
+    )
+    return Status(201, flag_out(flag))
+
+
+@router.post(
+    "/sender-measures/{int:measure_id}/lift",
+    response={200: SenderMeasureOut, **ERRORS},
+    operation_id="sender_measure_lift",
+)
+def sender_measure_lift(request: HttpRequest, measure_id: int, payload: LiftIn) -> dict[str, Any]:
+    """Operators: lift a warning or a suspension of a sender early, saying why."""
+    measure = misuse.sender_measure_lift(actor=_actor(request), measure_id=measure_id, reason=payload.reason)
+    return sender_measure_out(measure)

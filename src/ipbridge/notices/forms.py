@@ -260,6 +260,13 @@ class DecisionForm(forms.Form):
     account_action = forms.ChoiceField(
         label=gettext_lazy("Action on the merchant's account"), choices=ACCOUNT_ACTION_CHOICES, required=False
     )
+    manifestly_unfounded = forms.BooleanField(
+        label=gettext_lazy("The rejections are manifestly unfounded"),
+        required=False,
+        help_text=gettext_lazy(
+            "DSA art. 23: senders of many manifestly unfounded notices are warned, then suspended for a time."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -320,3 +327,18 @@ class AppealDecisionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason given to the merchant"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class MaliciousFlagForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why the notice is malicious"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = forms.CharField(
+        label=gettext_lazy("Evidence, one reference a line"),
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason for lifting"), max_length=2000)

@@ -171,6 +171,9 @@ class Decision(models.Model):
     automated_detection = models.BooleanField(default=False)
     automated_decision = models.CharField(max_length=10, default="not")
     account_action = models.CharField(max_length=12, blank=True)
+    manifestly_unfounded = models.BooleanField(
+        default=False, help_text="A rejection the marketplace found manifestly unfounded (DSA art. 23(1))."
+    )
     decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -311,3 +314,55 @@ class WebhookDelivery(models.Model):
         if self.delivered_at is not None:
             return "delivered"
         return "dead" if self.dead_at is not None else "pending"
+
+
+class SenderMeasureKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    SUSPENSION = "suspension", _("Suspension")
+
+
+class SenderMeasure(models.Model):
+    """A measure against a sender who misuses notices (DSA art. 23): a warning, then a suspension from sending
+    for a time. ``evidence`` holds what led to it: the cases and items rejected as manifestly unfounded with the
+    marketplaces' reasons, or the malicious-notice flag."""
+
+    sender = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="sender_measures")
+    kind = models.CharField(max_length=12, choices=SenderMeasureKind.choices)
+    reason = models.TextField(_("reason"))
+    evidence = models.JSONField(default=dict, blank=True)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: a warning, which does not end.")
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_label = models.CharField(max_length=200, blank=True, help_text='"system" when decided by the rules.')
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-starts_at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["sender", "kind", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.sender}"
+
+
+class NoticeFlag(models.Model):
+    """A marketplace's or an operator's record that a notice was malicious (恶意投诉; China E-commerce Law art. 42:
+    a malicious wrong notice carries double liability). The merchant it harmed, the sender and the marketplace
+    see it on the case."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="flags")
+    flagged_by = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    evidence = models.JSONField(default=list, blank=True, help_text="References to the evidence of malice.")
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["notice", "flagged_by"], name="notice_flag_unique_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"malicious-notice flag on notice {self.notice_id}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ipbridge.accounts.models import VerificationStatus
-from ipbridge.notices import selectors
-from ipbridge.notices.models import Case, ItemStatus, Notice, NoticeItem
+from ipbridge.accounts.models import Organisation, VerificationStatus
+from ipbridge.notices import misuse, selectors
+from ipbridge.notices.models import Case, ItemStatus, Notice, NoticeFlag, NoticeItem, SenderMeasure
 
 
 def _right_labels(notice: Notice) -> list[str]:
@@ -109,4 +109,42 @@ def case_out(case: Case) -> dict[str, Any]:
             }
             for a in selectors.case_appeals(case=case)
         ],
+        "malicious_flags": [flag_out(f) for f in misuse.case_flags(case=case)],
+    }
+
+
+def flag_out(flag: NoticeFlag) -> dict[str, Any]:
+    return {
+        "id": flag.pk,
+        "notice_id": flag.notice_id,
+        "flagged_by": flag.flagged_by.slug,
+        "reason": flag.reason,
+        "evidence": list(flag.evidence),
+        "created_at": flag.created_at,
+    }
+
+
+def sender_measure_out(measure: SenderMeasure) -> dict[str, Any]:
+    return {
+        "id": measure.pk,
+        "sender": measure.sender.slug,
+        "kind": measure.kind,
+        "reason": measure.reason,
+        "evidence": dict(measure.evidence),
+        "starts_at": measure.starts_at,
+        "ends_at": measure.ends_at,
+        "created_by": measure.created_by_label,
+        "lifted_at": measure.lifted_at,
+        "lift_reason": measure.lift_reason,
+    }
+
+
+def standing_out(sender: Organisation, standing: misuse.Standing) -> dict[str, Any]:
+    return {
+        "sender": sender.slug,
+        "status": standing.status,
+        "suspended_until": standing.until,
+        "unfounded_items": standing.unfounded_items,
+        "since": standing.since,
+        "measures": [sender_measure_out(m) for m in standing.measures],
     }

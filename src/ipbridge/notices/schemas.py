@@ -122,6 +122,15 @@ class SenderOut(Schema):
     credential: str | None = Field(description="The sender's signed credential, verifiable with the published keys")
 
 
+class NoticeFlagOut(Schema):
+    id: int
+    notice_id: int
+    flagged_by: str
+    reason: str
+    evidence: list[str]
+    created_at: dt.datetime
+
+
 class CaseOut(Schema):
     id: int
     notice_id: int
@@ -142,6 +151,7 @@ class CaseOut(Schema):
     timeline: list[EventOut]
     counter_notices: list[CounterNoticeOut]
     appeals: list[AppealOut]
+    malicious_flags: list[NoticeFlagOut]
 
 
 class ItemDecisionIn(Schema):
@@ -163,6 +173,11 @@ class DecisionIn(Schema):
     automated_detection: bool = False
     automated_decision: str = Field(default="not", description="fully, partially or not")
     account_action: str = Field(default="", description="suspended or terminated, when the account is acted on")
+    manifestly_unfounded: bool = Field(
+        default=False,
+        description="The rejections of this call are manifestly unfounded (DSA art. 23): they count towards "
+        "warning and suspending the sender. Refused when the call rejects no item.",
+    )
 
 
 class ForwardIn(Schema):
@@ -211,3 +226,34 @@ class AccuracyOut(Schema):
     trusted_flagger: bool
     overall: AccuracyFiguresOut
     by_counterpart: list[CounterpartAccuracyOut]
+
+
+class MaliciousFlagIn(Schema):
+    reason: str = Field(max_length=5000, description="Why the notice was malicious (恶意投诉)")
+    evidence: list[str] = Field(max_length=100, description="References to the evidence of malice")
+
+
+class SenderMeasureOut(Schema):
+    id: int
+    sender: str
+    kind: str = Field(description="warning or suspension")
+    reason: str
+    evidence: dict[str, Any] = Field(description="The cases, items and reasons, or the flag, that led to it")
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    created_by: str = Field(description='"system" when decided by the rules')
+    lifted_at: dt.datetime | None
+    lift_reason: str
+
+
+class StandingOut(Schema):
+    sender: str
+    status: str = Field(description="ok, warned or suspended")
+    suspended_until: dt.datetime | None
+    unfounded_items: int = Field(description="Items rejected as manifestly unfounded that count now")
+    since: dt.datetime
+    measures: list[SenderMeasureOut]
+
+
+class LiftIn(Schema):
+    reason: str = Field(max_length=2000)

@@ -22,4 +22,10 @@ urlpatterns = [
     path("cases/<int:case_id>/appeal/", case_views.appeal, name="appeal"),
     path("cases/<int:case_id>/appeals/<int:appeal_id>/decide/", case_views.appeal_decide, name="appeal_decide"),
     path("cases/<int:case_id>/complaint/", case_views.complaint, name="complaint"),
+    path("cases/<int:case_id>/flag-malicious/", case_views.case_flag_malicious, name="case_flag_malicious"),
+    path(
+        "notices/sender-measures/<int:measure_id>/lift/",
+        accuracy_views.sender_measure_lift,
+        name="sender_measure_lift",
+    ),
 ]

@@ -24,6 +24,7 @@ from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field
 from ipbridge.engine import statements
+from ipbridge.notices.misuse import sender_misuse_decide
 from ipbridge.notices.models import (
     Case,
     CaseEvent,
@@ -178,10 +179,12 @@ def case_decide(
     automated_detection: bool = False,
     automated_decision: str = "not",
     account_action: str = "",
+    manifestly_unfounded: bool = False,
 ) -> Case:
     """Decide items of the case: a necessary measure, or a rejection with its reason. Each measure gets a
     statement of reasons in the DSA Transparency Database format. Once no item is pending, the case is forwarded
-    to the merchant (when it has measures and the merchant is named), or closed (when every item was rejected)."""
+    to the merchant (when it has measures and the merchant is named), or closed (when every item was rejected).
+    ``manifestly_unfounded`` marks this call's rejections so (DSA art. 23), which may warn or suspend the sender."""
     actor.require("notices:write")
     facts = text_field(facts, field="facts", max_length=5000)
     legal_ground = text_field(legal_ground, field="legal_ground", max_length=500)
@@ -195,6 +198,12 @@ def case_decide(
             choice_field(chosen.measure, Measure.values, field=f"decisions.{position}.measure")
         elif not chosen.reason.strip():
             raise ValidationFailed("required", _("Say why the item is rejected."), field=f"decisions.{position}.reason")
+    if manifestly_unfounded and all(chosen.measure for chosen in decisions):
+        raise ValidationFailed(
+            "no_rejection",
+            _("Only rejections can be manifestly unfounded; this decision rejects no item."),
+            field="manifestly_unfounded",
+        )
     with transaction.atomic():
         case = _own_case(actor, case_id, side="marketplace")
         if case.status not in (CaseStatus.DELIVERED, CaseStatus.ACKNOWLEDGED, CaseStatus.SUBMITTED):
@@ -220,7 +229,10 @@ def case_decide(
             automated_detection=automated_detection,
             automated_decision=automated_decision,
             account_action=account_action,
+            manifestly_unfounded=manifestly_unfounded,
         )
+        if manifestly_unfounded:
+            sender_misuse_decide(sender=case.notice.sender, marketplace=case.marketplace)
         if merchant is not None:
             case.merchant = merchant
             case.save(update_fields=["merchant"])
@@ -272,6 +284,7 @@ def _decisions_store(
             automated_detection=common["automated_detection"],
             automated_decision=common["automated_decision"],
             account_action=common["account_action"] if measure else "",
+            manifestly_unfounded=common["manifestly_unfounded"] and not measure,
             decided_by=actor.user,
             decided_at=now,
         )

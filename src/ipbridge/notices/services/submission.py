@@ -23,6 +23,7 @@ from ipbridge.notices import tasks
 from ipbridge.notices.accuracy import trusted_flagger
 from ipbridge.notices.completeness import Draft, EvidenceIn, Gap, ItemIn, draft_gaps, mandates_for
 from ipbridge.notices.locators import listing_locator
+from ipbridge.notices.misuse import sender_suspension_check
 from ipbridge.notices.models import (
     OPEN_CASE_STATUSES,
     OPEN_ITEM_STATUSES,
@@ -117,8 +118,10 @@ def notice_check(
     evidence: list[EvidenceIn] | None = None,
     on_behalf_of: str = "",
 ) -> list[Gap]:
-    """What is missing before this notice can be sent (nothing is stored)."""
+    """What is missing before this notice can be sent (nothing is stored). A suspended sender is refused, as
+    ``notice_submit`` would refuse it: no change to the draft could close that gap."""
     actor.require("notices:read")
+    sender_suspension_check(sender=actor.organisation)
     _drafted, _markets, gaps, _mandate = _draft(
         actor,
         rights=rights,
@@ -168,6 +171,7 @@ def notice_submit(
     is merged into that notice instead of being sent twice). Refused, naming every gap, until complete. The same
     ``idempotency_key`` from the same sender gives back the notice it created the first time."""
     actor.require("notices:write")
+    sender_suspension_check(sender=actor.organisation)
     key = text_field(idempotency_key, field="idempotency_key", max_length=200, required=False)
     if key:
         earlier = Notice.objects.filter(sender=actor.organisation, idempotency_key=key).first()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ipbridge.accounts.forms import add_application_error
 from ipbridge.accounts.models import OrganisationKind
 from ipbridge.core.errors import ApplicationError
-from ipbridge.notices import selectors, services
+from ipbridge.notices import misuse, selectors, services
 from ipbridge.notices.forms import (
     REJECT,
     AppealDecisionForm,
@@ -30,6 +30,7 @@ from ipbridge.notices.forms import (
     CounterNoticeForm,
     DecisionForm,
     ForwardForm,
+    MaliciousFlagForm,
     lines,
     measure_choices,
 )
@@ -160,6 +161,11 @@ def _case_page(
         "can_decide_appeal": marketplace_side and writes and open_appeal is not None,
         "appeal_form": forms.get("appeal_form") or AppealForm(),
         "appeal_decision_form": forms.get("appeal_decision_form") or AppealDecisionForm(),
+        "flags": list(misuse.case_flags(case=case)),
+        "can_flag": (marketplace_side or actor.is_operator)
+        and writes
+        and not misuse.case_flags(case=case).filter(flagged_by_id=me).exists(),
+        "flag_form": forms.get("flag_form") or MaliciousFlagForm(),
     }
     return render(request, "notices/case.html", context)
 
@@ -236,6 +242,7 @@ def case_decide(request: ActingRequest, case_id: int) -> HttpResponse:
                 automated_detection=data["automated_detection"],
                 automated_decision=data["automated_decision"],
                 account_action=data["account_action"],
+                manifestly_unfounded=data["manifestly_unfounded"],
             )
         except ApplicationError as exc:
             if exc.status == 404:
@@ -380,4 +387,19 @@ def appeal_decide(request: ActingRequest, case_id: int, appeal_id: int) -> HttpR
             actor=request.actor, appeal_id=appeal_id, outcome=data["outcome"], reason=data["reason"]
         ),
         done=_("Appeal decided."),
+    )
+
+
+@acting(OrganisationKind.MARKETPLACE, OrganisationKind.OPERATOR)
+@posted("notices:case")
+def case_flag_malicious(request: ActingRequest, case_id: int) -> HttpResponse:
+    return _case_form(
+        request,
+        case_id,
+        MaliciousFlagForm(request.POST),
+        name="flag_form",
+        act=lambda data: misuse.notice_flag_malicious(
+            actor=request.actor, case_id=case_id, reason=data["reason"], evidence=lines(data["evidence"])
+        ),
+        done=_("The notice is flagged as malicious; the sender is warned."),
     )

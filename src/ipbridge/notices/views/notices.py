@@ -19,7 +19,7 @@ from ipbridge.accounts.forms import add_application_error
 from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import ApplicationError, ValidationFailed
 from ipbridge.identity import selectors as identity_selectors
-from ipbridge.notices import selectors, services
+from ipbridge.notices import misuse, selectors, services
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
 from ipbridge.notices.forms import (
     LinesError,
@@ -71,6 +71,9 @@ def notice_list(request: ActingRequest) -> HttpResponse:
             "page": page,
             "rows": [{"notice": n, "cases": cases[n.pk]} for n in notices],
             "can_send": actor.organisation.kind in SENDERS and actor.can("notices:write"),
+            "standing": misuse.sender_standing(sender=actor.organisation)
+            if actor.organisation.kind in SENDERS
+            else None,
         },
     )
 
