@@ -18,7 +18,16 @@ from ipbridge.accounts.scopes import ALL_SCOPES, READ_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.notices import services
 from ipbridge.notices.completeness import ItemIn
-from ipbridge.notices.models import Appeal, Case, CounterNotice, Notice, NoticeItem, StatementOfReasons
+from ipbridge.notices.models import (
+    Appeal,
+    Case,
+    CounterNotice,
+    Notice,
+    NoticeFlag,
+    NoticeItem,
+    SenderMeasure,
+    StatementOfReasons,
+)
 from tests.factories import OrganisationFactory, api_key, member, verified_client
 from tests.identity.factories import held, right_holder, right_with_contacts
 from tests.notices.factories import notice_fields
@@ -192,6 +201,34 @@ ENDPOINTS = [
         CASE_SIDES | {"merchant"},
     ),
     Endpoint("get", "/api/v1/statements-of-reasons", None, "notices:read", 200, EVERYONE),
+    Endpoint("get", "/api/v1/notices/standing", None, "notices:read", 200, EVERYONE),
+    Endpoint(
+        "get",
+        "/api/v1/notices/senders/{holder}/standing",
+        None,
+        "notices:read",
+        200,
+        frozenset({"holder", "marketplace", "operator"}),
+    ),
+    Endpoint(
+        "post",
+        "/api/v1/cases/{c1}/flag-malicious",
+        {"reason": "Sent to harm a rival.", "evidence": ["mail-1.eml"]},
+        "notices:write",
+        201,
+        frozenset({"marketplace", "operator"}),
+        CASE_SIDES,
+    ),
+    # Lifting is an operator's act: everyone else is refused as such, whatever the measure.
+    Endpoint(
+        "post",
+        "/api/v1/sender-measures/{m1}/lift",
+        {"reason": "Marked by mistake."},
+        "notices:write",
+        200,
+        frozenset({"operator"}),
+        EVERYONE,
+    ),
 ]
 
 
@@ -203,6 +240,8 @@ def state() -> dict[str, Any]:
         "counter_notices": CounterNotice.objects.count(),
         "statements": StatementOfReasons.objects.count(),
         "appeals": sorted(Appeal.objects.values_list("id", "status")),
+        "flags": NoticeFlag.objects.count(),
+        "sender_measures": sorted(SenderMeasure.objects.values_list("id", "lifted_at")),
     }
 
 
@@ -248,6 +287,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         actor=actor_for_system(merchant), case_id=c3.pk, statement="Genuine.", evidence=["invoice"]
     )
     decide(c4, "")
+    m1 = SenderMeasure.objects.create(sender=holder, kind="warning", reason="Notice flagged as malicious.")
     ids = {
         "n1": c1.notice_id,
         "c1": c1.pk,
@@ -258,6 +298,8 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         "c1_items": list(NoticeItem.objects.filter(case=c1).values_list("pk", flat=True)),
         "merchant": merchant.slug,
         "marketplace": marketplace.slug,
+        "holder": holder.slug,
+        "m1": m1.pk,
     }
     if not principal.kind:
         return Client(), ids
