@@ -3,6 +3,7 @@ counter-notice window has closed, with no request and no broker."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -54,3 +55,22 @@ def test_with_a_broker_the_web_process_leaves_the_schedule_to_celery_beat(
     monkeypatch.setattr(schedule, "_started", type(schedule._started)())
 
     assert schedule.embedded_scheduler_start() is None
+
+
+def test_a_fresh_process_finds_every_scheduled_job() -> None:
+    """Regression: `ipbridge serve` starts the schedule before anything has imported the apps' task modules, and
+    the schedule's thread died on an unknown task."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from ipbridge.core.schedule import _scheduled\n"
+        "print(sorted(name for name, _every, _task in _scheduled()))\n"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "ipbridge.config.settings"}
+
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, check=False)  # noqa: S603
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "['notices-lift-due', 'notices-webhooks-deliver']"

@@ -18,10 +18,13 @@ _started = threading.Event()
 
 
 def _scheduled() -> list[tuple[str, float, Callable[[], object]]]:
-    from celery import current_app
+    """The scheduled jobs with their intervals. The apps' task modules are imported first: in a web process
+    nothing may have imported them yet when the schedule starts."""
+    from ipbridge.config.celery import app
 
+    app.loader.import_default_modules()
     return [
-        (name, float(entry["schedule"]), current_app.tasks[entry["task"]])
+        (name, float(entry["schedule"]), app.tasks[entry["task"]])
         for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
     ]
 
