@@ -27,3 +27,19 @@ def choice_field(value: str, choices: Iterable[str], *, field: str) -> str:
             "invalid_choice", _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}, field=field
         )
     return value
+
+
+def right_references(texts: Iterable[str], *, field: str = "rights") -> list[tuple[str, str]]:
+    """Rights written as "OFFICE NUMBER" (``EM 018234567``) as (office, number) pairs, or the refusal naming the
+    one that is not written so."""
+    pairs = []
+    for text in texts:
+        office, _space, number = text.strip().partition(" ")
+        if not office or not number.strip():
+            raise ValidationFailed(
+                "invalid_right",
+                _("“%(text)s”: write a right as OFFICE NUMBER, e.g. EM 018234567.") % {"text": text},
+                field=field,
+            )
+        pairs.append((office, number.strip()))
+    return pairs

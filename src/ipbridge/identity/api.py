@@ -15,8 +15,8 @@ from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import Organisation
 from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.accounts.selectors import organisation_by_slug
-from ipbridge.core.errors import ValidationFailed
 from ipbridge.core.privacy import email_masked
+from ipbridge.core.validation import right_references
 from ipbridge.identity import credentials, selectors, services
 from ipbridge.identity.files import document_open
 from ipbridge.identity.models import VerificationCode
@@ -302,18 +302,6 @@ def identity_claim_review(request: HttpRequest, claim_id: int, payload: Decision
 # Mandates -------------------------------------------------------------------------------------------------------
 
 
-def _right_pairs(rights: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for text in rights:
-        office, _space, number = text.strip().partition(" ")
-        if not office or not number.strip():
-            raise ValidationFailed(
-                "invalid_right", f"“{text}”: write a right as OFFICE NUMBER, e.g. EM 018234567.", field="rights"
-            )
-        pairs.append((office, number.strip()))
-    return pairs
-
-
 @router.get("/identity/mandates", response={200: list[MandateOut], **ERRORS}, operation_id="identity_mandates_list")
 def identity_mandates_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Mandates your organisation gave (right holders) or received (agents)."""
@@ -330,7 +318,7 @@ def identity_mandate_grant(
     mandate = services.mandate_grant(
         actor=actor,
         agent_slug=payload.agent,
-        rights=_right_pairs(payload.rights),
+        rights=right_references(payload.rights),
         actions=payload.actions,
         marketplace_slugs=payload.marketplaces,
         valid_from=payload.valid_from,

@@ -14,7 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
-from ipbridge.core.errors import ValidationFailed
+from ipbridge.core.validation import right_references
 from ipbridge.notices import accuracy, misuse, selectors, services
 from ipbridge.notices.accuracy import Accuracy
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
@@ -65,21 +65,9 @@ def _actor(request: HttpRequest) -> Actor:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _rights(texts: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for text in texts:
-        office, _space, number = text.strip().partition(" ")
-        if not office or not number.strip():
-            raise ValidationFailed(
-                "invalid_right", f"“{text}”: write a right as OFFICE NUMBER, e.g. EM 018234567.", field="rights"
-            )
-        pairs.append((office, number.strip()))
-    return pairs
-
-
 def _draft(payload: NoticeIn) -> dict[str, Any]:
     return {
-        "rights": _rights(payload.rights),
+        "rights": right_references(payload.rights),
         "items": [ItemIn(i.marketplace, i.url, i.listing_id, i.title) for i in payload.items],
         "explanation": payload.explanation,
         "good_faith": payload.good_faith,
