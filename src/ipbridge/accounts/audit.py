@@ -1,7 +1,9 @@
-"""The audit trail: every service that changes state calls ``audit_record`` inside its transaction."""
+"""The audit trail: every service that changes state calls ``audit_record`` inside its transaction, or builds its
+rows with ``audit_row`` and writes them together with ``audit_rows_write`` when one change leaves several."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -79,7 +81,7 @@ class AuditAction(models.TextChoices):
     SENDER_MEASURE_LIFTED = "sender.measure_lifted", _("Measure against a sender lifted")
 
 
-def audit_record(
+def audit_row(
     *,
     action: AuditAction | str,
     actor: User | None,
@@ -88,10 +90,11 @@ def audit_record(
     subject: models.Model | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """The row ``audit_record`` would write, not written yet: for ``audit_rows_write``."""
     from ipbridge.accounts.models import AuditEvent
 
     request = context.current()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=str(action),
         actor=actor,
         actor_label=actor_label if actor_label is not None else (actor.email if actor is not None else ""),
@@ -101,6 +104,56 @@ def audit_record(
         ip=request.ip,
         details=details or {},
     )
+
+
+def audit_act_row(
+    actor: Actor,
+    action: AuditAction | str,
+    *,
+    subject: models.Model | None,
+    organisation: Organisation | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """The row ``audit_act`` would write, not written yet: for ``audit_rows_write``."""
+    return audit_row(
+        action=action,
+        actor=actor.user,
+        actor_label=actor.label,
+        organisation=organisation or actor.organisation,
+        subject=subject,
+        details=details,
+    )
+
+
+def audit_rows_write(rows: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Write the rows of one change in a single multi-row insert, in their order. Appending is all the audit log
+    allows, so a bulk insert is as good as one insert per row."""
+    from ipbridge.accounts.models import AuditEvent
+
+    if not rows:
+        return []
+    return AuditEvent.objects.bulk_create(rows)
+
+
+def audit_record(
+    *,
+    action: AuditAction | str,
+    actor: User | None,
+    organisation: Organisation | None,
+    actor_label: str | None = None,
+    subject: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    row = audit_row(
+        action=action,
+        actor=actor,
+        organisation=organisation,
+        actor_label=actor_label,
+        subject=subject,
+        details=details,
+    )
+    row.save(force_insert=True)
+    return row
 
 
 def audit_act(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_act
+from ipbridge.accounts.audit import AuditAction, audit_act, audit_act_row, audit_rows_write
 from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
@@ -278,25 +278,31 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
     for case in cases.values():
         if counts[case.pk] == 0:
             case_move(case, CaseStatus.CLOSED, actor=actor, note="every item is already open in an earlier notice")
-    audit_act(
-        actor,
-        AuditAction.NOTICE_SUBMITTED,
-        subject=notice,
-        organisation=draft.sender,
-        principal=draft.principal.slug,
-        items=len(rows),
-        merged=sum(1 for r in rows if r.status == ItemStatus.MERGED),
-        marketplaces=sorted(cases),
+    audit_rows_write(
+        [
+            audit_act_row(
+                actor,
+                AuditAction.NOTICE_SUBMITTED,
+                subject=notice,
+                organisation=draft.sender,
+                principal=draft.principal.slug,
+                items=len(rows),
+                merged=sum(1 for r in rows if r.status == ItemStatus.MERGED),
+                marketplaces=sorted(cases),
+            ),
+            *(
+                audit_act_row(
+                    actor,
+                    AuditAction.NOTICE_RECEIVED,
+                    subject=case,
+                    organisation=case.marketplace,
+                    notice=str(notice.reference),
+                    items=counts[case.pk],
+                )
+                for case in cases.values()
+            ),
+        ]
     )
-    for case in cases.values():
-        audit_act(
-            actor,
-            AuditAction.NOTICE_RECEIVED,
-            subject=case,
-            organisation=case.marketplace,
-            notice=str(notice.reference),
-            items=counts[case.pk],
-        )
     enqueue_after_commit(tasks.notice_dispatch, notice.pk)
     return notice
 
