@@ -145,6 +145,7 @@ def test_organisation_signs_up_enrols_two_factor_uses_an_api_key_and_switches_to
             "凭证",
             "成员",
             "API 密钥",
+            "Webhook",
             "审计日志",
             "权利登记库",
             "确权核验",

@@ -39,6 +39,7 @@ def test_demo_marketplace_person_logs_in_and_sees_the_dashboard(page: Page) -> N
             "Right holders",
             "Members",
             "API keys",
+            "Webhooks",
             "Audit log",
             "Register",
             "Verify a right",

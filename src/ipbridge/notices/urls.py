@@ -3,6 +3,7 @@ from django.urls import path
 from ipbridge.notices.views import accuracy as accuracy_views
 from ipbridge.notices.views import cases as case_views
 from ipbridge.notices.views import notices as notice_views
+from ipbridge.notices.views import webhooks as webhook_views
 
 app_name = "notices"
 
@@ -27,5 +28,19 @@ urlpatterns = [
         "notices/sender-measures/<int:measure_id>/lift/",
         accuracy_views.sender_measure_lift,
         name="sender_measure_lift",
+    ),
+    path("webhooks/", webhook_views.webhooks_page, name="webhooks"),
+    path("webhooks/new/", webhook_views.webhook_create, name="webhook_create"),
+    path(
+        "webhooks/<int:endpoint_id>/rotate-secret/",
+        webhook_views.webhook_rotate_secret,
+        name="webhook_rotate_secret",
+    ),
+    path("webhooks/<int:endpoint_id>/deactivate/", webhook_views.webhook_deactivate, name="webhook_deactivate"),
+    path("webhooks/deliveries/", webhook_views.webhook_deliveries, name="webhook_deliveries"),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook_redeliver",
     ),
 ]

@@ -100,6 +100,16 @@ def webhook_endpoints_list(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
     return _visible_endpoints(actor).order_by("id")
 
 
+def webhook_endpoints_with_removed(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
+    """The organisation's endpoints, removed ones too (their deliveries stay listed), active ones first;
+    operators see every organisation's."""
+    actor.require("notices:read")
+    endpoints = WebhookEndpoint.objects.select_related("organisation")
+    if not actor.is_operator:
+        endpoints = endpoints.filter(organisation=actor.organisation)
+    return endpoints.order_by("-active", "id")
+
+
 def access_webhook_endpoint(*, actor: Actor, endpoint_id: int, for_update: bool = False) -> WebhookEndpoint:
     actor.require("notices:read")
     endpoints = _visible_endpoints(actor)
@@ -135,6 +145,12 @@ def webhook_deliveries_list(*, actor: Actor, status: str = "") -> QuerySet[Webho
             }[status]
         )
     return deliveries.order_by("-created_at", "-id")
+
+
+def webhook_endpoint_deliveries_list(*, actor: Actor, endpoint_id: int, status: str = "") -> QuerySet[WebhookDelivery]:
+    """The deliveries to one of the organisation's endpoints (a removed one too), newest first; none for an
+    endpoint the actor may not see."""
+    return webhook_deliveries_list(actor=actor, status=status).filter(endpoint_id=endpoint_id)
 
 
 def access_webhook_delivery(*, actor: Actor, delivery_id: int, for_update: bool = False) -> WebhookDelivery:

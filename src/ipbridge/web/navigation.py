@@ -32,6 +32,8 @@ CHECKERS = frozenset(
 # menu of right holders and agents is already the longest.
 NOTICE_SENDERS = frozenset({*HOLDERS_AND_AGENTS, OrganisationKind.OPERATOR})
 CASE_HANDLERS = frozenset({OrganisationKind.MARKETPLACE, OrganisationKind.MERCHANT, OrganisationKind.OPERATOR})
+# Who may have case events posted to its own systems.
+WEBHOOK_RECEIVERS = frozenset({*HOLDERS_AND_AGENTS, OrganisationKind.MARKETPLACE})
 
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
@@ -47,6 +49,7 @@ ITEMS = (
     NavItem(_("Register imports"), "rights:imports", operator_only=True),
     NavItem(_("Members"), "accounts:members", scope="accounts:read"),
     NavItem(_("API keys"), "accounts:api_keys", scope="accounts:read"),
+    NavItem(_("Webhooks"), "notices:webhooks", scope="notices:read", kinds=WEBHOOK_RECEIVERS),
     NavItem(_("Audit log"), "accounts:audit_log", scope="audit:read"),
 )
 
