@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -47,6 +48,23 @@ class WebhookEndpointSecretOut(WebhookEndpointOut):
     secret: str = Field(description="The signing secret (whsec_…), shown only in this answer")
 
 
+class WebhookCaseOut(Schema):
+    id: int
+    status: str = Field(description="The status the case reached")
+    notice_id: int
+    marketplace: str = Field(description="The marketplace's id on IPBridge")
+    sender: str = Field(description="The id on IPBridge of the organisation that sent the notice")
+
+
+class WebhookEventOut(Schema):
+    """What IPBridge posts to an endpoint: the case only, never anything about people."""
+
+    id: UUID = Field(description="The delivery's id, also sent as the IPBridge-Delivery header")
+    event: str
+    created_at: dt.datetime
+    case: WebhookCaseOut
+
+
 class WebhookDeliveryOut(Schema):
     id: int
     uuid: str = Field(description="Sent as the IPBridge-Delivery header and as the payload's id")
@@ -61,6 +79,85 @@ class WebhookDeliveryOut(Schema):
     last_status: int | None = Field(description="The HTTP status of the last answer, if there was one")
     last_error: str
     payload: dict[str, Any]
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema with its ``$defs`` written in place: a reference inside a callback resolves against the whole
+    document, where those definitions are not."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                return resolve(definitions[reference.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    return dict(resolve(schema))
+
+
+def _header(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": True, "description": description, "schema": schema}
+
+
+def _callbacks() -> dict[str, Any]:
+    """The POST that IPBridge sends to an endpoint's ``url``, one per event it subscribes to (OpenAPI 3.1)."""
+    callbacks = {}
+    for event in webhooks.EVENTS:
+        if event == "*":
+            continue
+        body = _inlined(WebhookEventOut.model_json_schema())
+        body["properties"]["event"] = {"const": event, "title": "Event", "type": "string"}
+        callbacks[event] = {
+            "{$request.body#/url}": {
+                "post": {
+                    "summary": f"{event}, posted to the endpoint",
+                    "description": (
+                        "Sent when a case of the endpoint's organisation moves, to endpoints subscribed to this "
+                        'event or to "*". Check the IPBridge-Signature before reading the body; a delivery whose '
+                        "answer was lost comes again with the same IPBridge-Delivery."
+                    ),
+                    "operationId": f"webhook_event_{event.replace('.', '_')}",
+                    "security": [],
+                    "parameters": [
+                        _header(
+                            "IPBridge-Signature",
+                            "t=<unix seconds>,v1=<hex>: <hex> is the lowercase hexadecimal HMAC-SHA256, keyed with "
+                            'the endpoint\'s secret (whsec_…), of b"<unix seconds>." + the body as received. '
+                            "During a secret rotation one v1= for each live secret, the current one first. Refuse "
+                            "a timestamp more than five minutes from your clock.",
+                            type="string",
+                            pattern="^t=[0-9]+(,v1=[0-9a-f]{64})+$",
+                            examples=[
+                                "t=1764579600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
+                            ],
+                        ),
+                        _header(
+                            "IPBridge-Delivery",
+                            "The delivery's id, equal to the body's id: ignore one you have handled before",
+                            type="string",
+                            format="uuid",
+                        ),
+                        _header("IPBridge-Event", "The event, equal to the body's event", const=event, type="string"),
+                        _header("User-Agent", "IPBridge's webhook sender", const=webhooks.USER_AGENT, type="string"),
+                    ],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+                    "responses": {
+                        "2XX": {"description": f"Received: answer within {webhooks.TIMEOUT_SECONDS} seconds"},
+                        "default": {
+                            "description": (
+                                "Any other answer, a redirect (never followed) or none in time: the delivery is "
+                                "tried again with backoff, then ends as dead"
+                            )
+                        },
+                    },
+                }
+            }
+        }
+    return callbacks
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -106,10 +203,14 @@ def webhook_endpoints_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/webhooks/endpoints", response={201: WebhookEndpointSecretOut, **ERRORS}, operation_id="webhook_endpoint_create"
+    "/webhooks/endpoints",
+    response={201: WebhookEndpointSecretOut, **ERRORS},
+    operation_id="webhook_endpoint_create",
+    openapi_extra={"callbacks": _callbacks()},
 )
 def webhook_endpoint_create(request: HttpRequest, payload: WebhookEndpointIn) -> Status[dict[str, Any]]:
-    """Marketplaces and senders: receive case events at ``url``. The answer carries the signing secret, once."""
+    """Marketplaces and senders: receive case events at ``url``. The answer carries the signing secret, once. The
+    callbacks describe what IPBridge then posts to ``url``: its headers, signature and body."""
     endpoint, secret = webhooks.webhook_endpoint_create(actor=_actor(request), url=payload.url, events=payload.events)
     return Status(201, {**_endpoint_out(endpoint), "secret": secret})
 
