@@ -149,6 +149,8 @@ AXES_CLIENT_IP_CALLABLE = "ipbridge.core.middleware.client_ip"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")
 # Requests per client address on the public endpoints (register search and verification), signed in or not.
 PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="120/min")
+# How long the answer to a POST sent with an Idempotency-Key is kept for its retries; older records are purged.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 NINJA_PAGINATION_MAX_LIMIT = 500
 # Largest register file an operator may upload for import (streamed to disk, never held in memory).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=4 * 1024**3)
@@ -239,6 +241,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_TASK_ACKS_LATE = True
 # Deadlines: every few minutes, lift the measures of cases whose counter-notice window closed without a complaint.
 CELERY_BEAT_SCHEDULE = {
+    # Every hour, forget the idempotency records older than IDEMPOTENCY_KEY_HOURS.
+    "core-idempotency-purge": {
+        "task": "ipbridge.core.idempotency_records_purge",
+        "schedule": env.int("IDEMPOTENCY_PURGE_SECONDS", default=3600),
+    },
     "notices-lift-due": {
         "task": "ipbridge.notices.cases_lift_due",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),

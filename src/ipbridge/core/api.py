@@ -1,4 +1,5 @@
-"""The one Ninja API under /api/v1: authentication, and the handler that turns errors into JSON bodies."""
+"""The one Ninja API under /api/v1: authentication, idempotency keys on its creates, and the handler that turns
+errors into JSON bodies."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AuthRateThrottle
 
@@ -18,6 +20,7 @@ from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
 from ipbridge.accounts.selectors import actor_for_api_key, actor_for_user, two_factor_passed
 from ipbridge.accounts.services import api_key_authenticate
+from ipbridge.core import idempotency
 from ipbridge.core.errors import ApplicationError
 
 
@@ -41,7 +44,51 @@ class SessionActorAuth(APIKeyCookie):
         return actor_for_user(user)
 
 
-api = NinjaAPI(
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": idempotency.MAX_KEY_LENGTH, "title": idempotency.HEADER},
+    "description": (
+        "A key you choose for this request (at most 200 printable ASCII characters; a UUID is a good one) that "
+        "makes a retry safe: the same key from the same API key or person within 24 hours (unless the instance is "
+        "configured otherwise) gets the first answer again, with `Idempotent-Replayed: true`, and nothing is done "
+        "twice. The same key with another body answers 422 `idempotency_key_reused`; while the first request still "
+        "runs, 409 `idempotency_key_in_use` with `Retry-After`."
+    ),
+}
+_IDEMPOTENCY_REFUSALS = {400: "Bad Request", 409: "Conflict", 422: "Unprocessable Entity"}
+
+
+class IPBridgeAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The generated document, with the ``Idempotency-Key`` header (and its refusals) on every authenticated
+        POST; an endpoint that declares the header itself keeps one copy of it."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            post = operations.get("post")
+            if not post or not post.get("security"):
+                continue
+            parameters = [
+                p
+                for p in post.get("parameters", [])
+                if not (p["in"] == "header" and p["name"].lower() == idempotency.HEADER.lower())
+            ]
+            post["parameters"] = [*parameters, dict(IDEMPOTENCY_PARAMETER)]
+            for status, description in _IDEMPOTENCY_REFUSALS.items():
+                post["responses"].setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                    },
+                )
+        return schema
+
+
+api = IPBridgeAPI(
     title="IPBridge API",
     version="1",
     description=(
@@ -56,6 +103,10 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+# After authentication and input parsing, claim the key or answer from its first request; around the whole
+# operation, keep its final answer.
+api.add_decorator(idempotency.idempotent_view, mode="operation")
+api.add_decorator(idempotency.idempotent_run, mode="view")
 
 
 def error_response(request: HttpRequest, status: int, error: dict[str, Any]) -> HttpResponse:
@@ -65,6 +116,13 @@ def error_response(request: HttpRequest, status: int, error: dict[str, Any]) -> 
 @api.exception_handler(ApplicationError)
 def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return error_response(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(idempotency.IdempotencyKeyInUse)
+def _idempotency_key_in_use(request: HttpRequest, exc: idempotency.IdempotencyKeyInUse) -> HttpResponse:
+    response = error_response(request, exc.status, exc.as_dict())
+    response["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
