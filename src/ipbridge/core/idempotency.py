@@ -30,6 +30,7 @@ from ipbridge.core.errors import ApplicationError, Conflict, ValidationFailed
 from ipbridge.core.models import IdempotencyRecord, IdempotencyState
 
 __all__ = [
+    "ABANDONED_AFTER",
     "HEADER",
     "MAX_KEY_LENGTH",
     "REPLAYED_HEADER",
@@ -37,6 +38,7 @@ __all__ = [
     "IdempotencyKeyInUse",
     "idempotency_claim",
     "idempotency_finish",
+    "idempotency_key_read",
     "idempotency_records_purge",
     "idempotency_release",
     "idempotent_run",
