@@ -22,6 +22,7 @@ from ipbridge.notices.models import (
     Appeal,
     Case,
     CounterNotice,
+    MarketplaceIntake,
     Notice,
     NoticeFlag,
     NoticeItem,
@@ -81,6 +82,7 @@ class Endpoint:
     allowed: frozenset[str]  # the parts that succeed
     sees: frozenset[str] = field(default_factory=frozenset)  # parts that see the object but may not act: 403
     refused_input: frozenset[str] = frozenset()  # parts allowed in, whose body is then refused (422)
+    conflict: frozenset[str] = frozenset()  # parts allowed in, for whom the object is not in that state (409)
 
     def expect(self, p: Principal) -> int:
         if not p.kind:
@@ -89,6 +91,8 @@ class Endpoint:
             return 403
         if p.part in self.refused_input:
             return 422
+        if p.part in self.conflict:
+            return 409
         if p.part in self.allowed:
             return self.success
         return 403 if p.part in self.sees else 404
@@ -190,6 +194,37 @@ ENDPOINTS = [
         201,
         frozenset({"merchant"}),
         CASE_SIDES | {"merchant"},
+        # The sender may appeal too, against rejections, of which this case has none.
+        conflict=frozenset({"holder"}),
+    ),
+    Endpoint(
+        "post",
+        "/api/v1/cases/{c6}/appeals",
+        {"grounds": "The listing shows our mark on fakes.", "evidence": ["test-purchase-7"]},
+        "notices:write",
+        201,
+        frozenset({"holder"}),
+        CASE_SIDES,
+    ),
+    Endpoint(
+        "post",
+        "/api/v1/appeals/{a7}/decision",
+        {"outcome": "overturned", "reason": "The test purchase shows a fake.", "measure": "delete"},
+        "notices:write",
+        200,
+        frozenset({"marketplace"}),
+        CASE_SIDES,
+    ),
+    Endpoint("get", "/api/v1/intake", None, "notices:read", 200, EVERYONE),
+    Endpoint("get", "/api/v1/intake/{marketplace}", None, "notices:read", 200, EVERYONE),
+    Endpoint(
+        "put",
+        "/api/v1/intake/{marketplace}",
+        {"response_hours": 48, "email": "notices@shop.example", "language": "zh-hans"},
+        "accounts:write",
+        200,
+        frozenset({"marketplace", "operator"}),
+        EVERYONE,
     ),
     Endpoint(
         "post",
@@ -242,6 +277,7 @@ def state() -> dict[str, Any]:
         "appeals": sorted(Appeal.objects.values_list("id", "status")),
         "flags": NoticeFlag.objects.count(),
         "sender_measures": sorted(SenderMeasure.objects.values_list("id", "lifted_at")),
+        "intake": sorted(MarketplaceIntake.objects.values_list("marketplace_id", "response_hours", "email")),
     }
 
 
@@ -287,6 +323,18 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         actor=actor_for_system(merchant), case_id=c3.pk, statement="Genuine.", evidence=["invoice"]
     )
     decide(c4, "")
+    c6, c7 = notice(6), notice(7)
+    for rejected in (c6, c7):
+        services.case_decide(
+            actor=shop,
+            case_id=rejected.pk,
+            decisions=[
+                services.ItemDecision(i.pk, "", "No mark visible.") for i in NoticeItem.objects.filter(case=rejected)
+            ],
+            facts="facts",
+            legal_ground="ground",
+        )
+    a7 = services.appeal_submit(actor=sender, case_id=c7.pk, grounds="The mark is on the packaging.")
     m1 = SenderMeasure.objects.create(sender=holder, kind="warning", reason="Notice flagged as malicious.")
     ids = {
         "n1": c1.notice_id,
@@ -295,6 +343,8 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         "c3": c3.pk,
         "c4": c4.pk,
         "a5": a5.pk,
+        "c6": c6.pk,
+        "a7": a7.pk,
         "c1_items": list(NoticeItem.objects.filter(case=c1).values_list("pk", flat=True)),
         "merchant": merchant.slug,
         "marketplace": marketplace.slug,

@@ -73,4 +73,6 @@ def test_a_fresh_process_finds_every_scheduled_job() -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, check=False)  # noqa: S603
 
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "['core-idempotency-purge', 'notices-lift-due', 'notices-webhooks-deliver']"
+    assert run.stdout.strip() == str(
+        ["core-idempotency-purge", "notices-lift-due", "notices-overdue-alert", "notices-webhooks-deliver"]
+    )

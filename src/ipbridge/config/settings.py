@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ipbridge.notices.cases_lift_due",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
     },
+    "notices-overdue-alert": {
+        "task": "ipbridge.notices.cases_overdue_alert",
+        "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
+    },
     "notices-webhooks-deliver": {
         "task": "ipbridge.notices.webhooks_deliver_due",
         "schedule": env.int("WEBHOOK_CHECK_SECONDS", default=30),

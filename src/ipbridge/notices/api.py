@@ -15,10 +15,17 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.core.validation import right_references
-from ipbridge.notices import accuracy, misuse, selectors, services
+from ipbridge.notices import accuracy, intake, misuse, selectors, services
 from ipbridge.notices.accuracy import Accuracy
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
-from ipbridge.notices.presenters import case_out, flag_out, notice_out, sender_measure_out, standing_out
+from ipbridge.notices.presenters import (
+    case_out,
+    flag_out,
+    intake_out,
+    notice_out,
+    sender_measure_out,
+    standing_out,
+)
 from ipbridge.notices.schemas import (
     AccuracyOut,
     AppealDecisionIn,
@@ -29,6 +36,8 @@ from ipbridge.notices.schemas import (
     CounterNoticeIn,
     DecisionIn,
     ForwardIn,
+    IntakeIn,
+    IntakeOut,
     LiftIn,
     MaliciousFlagIn,
     NoteIn,
@@ -218,7 +227,8 @@ def counter_notice_submit(request: HttpRequest, case_id: int, payload: CounterNo
 
 @router.post("/cases/{int:case_id}/appeals", response={201: CaseOut, **ERRORS}, operation_id="appeal_submit")
 def appeal_submit(request: HttpRequest, case_id: int, payload: AppealIn) -> Status[dict[str, Any]]:
-    """Merchants: appeal against the measures on your items, within six months of the decision (DSA art. 20)."""
+    """Appeal within six months of the decision (DSA art. 20): merchants against the measures on their items,
+    the notice's sender (or the right holder it acts for) against the rejection of items."""
     actor = _actor(request)
     services.appeal_submit(actor=actor, case_id=case_id, grounds=payload.grounds, evidence=payload.evidence)
     return Status(201, _case(actor, case_id))
@@ -226,9 +236,12 @@ def appeal_submit(request: HttpRequest, case_id: int, payload: AppealIn) -> Stat
 
 @router.post("/appeals/{int:appeal_id}/decision", response={200: CaseOut, **ERRORS}, operation_id="appeal_decide")
 def appeal_decide(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn) -> dict[str, Any]:
-    """Marketplaces: uphold or overturn your decision, saying why; overturned, the measures end at once."""
+    """Marketplaces: uphold or overturn your decision, saying why. A merchant's appeal overturned: the measures
+    end at once. A sender's appeal overturned: name the ``measure`` now taken on the items you had rejected."""
     actor = _actor(request)
-    appeal = services.appeal_decide(actor=actor, appeal_id=appeal_id, outcome=payload.outcome, reason=payload.reason)
+    appeal = services.appeal_decide(
+        actor=actor, appeal_id=appeal_id, outcome=payload.outcome, reason=payload.reason, measure=payload.measure
+    )
     return _case(actor, appeal.case_id)
 
 
@@ -307,3 +320,36 @@ def sender_measure_lift(request: HttpRequest, measure_id: int, payload: LiftIn) 
     """Operators: lift a warning or a suspension of a sender early, saying why."""
     measure = misuse.sender_measure_lift(actor=_actor(request), measure_id=measure_id, reason=payload.reason)
     return sender_measure_out(measure)
+
+
+@router.get("/intake", response={200: list[IntakeOut], **ERRORS}, operation_id="intake_list")
+def intake_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """How each marketplace receives its cases and the response time it commits to (its service level)."""
+    actor = _actor(request)
+    actor.require("notices:read")
+    return [
+        intake_out(found, private=intake.intake_private(actor=actor, found=found)) for found in intake.intakes_list()
+    ]
+
+
+@router.get("/intake/{slug}", response={200: IntakeOut, **ERRORS}, operation_id="intake_get")
+def intake_get(request: HttpRequest, slug: str) -> dict[str, Any]:
+    actor = _actor(request)
+    actor.require("notices:read")
+    found = intake.intake_get(slug=slug)
+    return intake_out(found, private=intake.intake_private(actor=actor, found=found))
+
+
+@router.put("/intake/{slug}", response={200: IntakeOut, **ERRORS}, operation_id="intake_update")
+def intake_update(request: HttpRequest, slug: str, payload: IntakeIn) -> dict[str, Any]:
+    """The marketplace's admins, or operators: set the response time, the intake e-mail address to which each
+    new case is sent (for marketplaces whose systems are not connected) with its language, and overdue alerts."""
+    found = intake.intake_update(
+        actor=_actor(request),
+        slug=slug,
+        response_hours=payload.response_hours,
+        email=payload.email,
+        language=payload.language,
+        overdue_alerts=payload.overdue_alerts,
+    )
+    return intake_out(found, private=True)

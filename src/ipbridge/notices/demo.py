@@ -1,6 +1,8 @@
 """The demo's notices: the demo right holders and their agent notify the demo marketplaces through the same
 services people use, and the cases stand at every step of the statutory path — delivered, acknowledged, measures
-taken and forwarded, a counter-notice in its window, a rejection."""
+taken and forwarded, a counter-notice in its window, a rejection and the sender's appeal against it. The
+marketplaces' intake settings differ: MegaMart answers within 48 hours, LiveBuy within 12, and Little Bazaar,
+whose systems are not connected, gets each case by e-mail (set by an operator)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from django.test.utils import override_settings
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
 from ipbridge.accounts.selectors import actor_for_user
-from ipbridge.notices import services
-from ipbridge.notices.completeness import ItemIn
+from ipbridge.notices import intake, services
+from ipbridge.notices.completeness import EvidenceIn, ItemIn
 from ipbridge.notices.models import Case, Notice, NoticeItem
 
 AURORA_EXPLANATION = (
@@ -64,6 +66,13 @@ def _load() -> None:
     megamart = _actor("trust@megamart.demo")
     livebuy = _actor("safety@livebuy.demo")
     bright = _actor("seller@brightdeals.demo")
+    operator = _actor("operator@ipbridge.demo")
+
+    intake.intake_update(actor=megamart, slug="megamart", response_hours=48)
+    intake.intake_update(actor=livebuy, slug="livebuy", response_hours=12, language="zh-hans")
+    intake.intake_update(
+        actor=operator, slug="little-bazaar", response_hours=72, email="notices@littlebazaar.demo", language="en"
+    )
 
     first = services.notice_submit(
         actor=aurora,
@@ -78,6 +87,10 @@ def _load() -> None:
         good_faith=True,
         notifier_name="Amélie Laurent",
         notifier_email="brand@aurora.demo",
+        evidence=[
+            EvidenceIn("screenshot", "https://evidence.aurora.demo/captures/88120.pdf", "Listing captured 2026-11-28"),
+            EvidenceIn("test_purchase", "Test purchase TP-2026-114: no batch code, no hologram"),
+        ],
         idempotency_key="demo-aurora-1",
     )
     at_megamart = _case(first, "megamart")
@@ -100,7 +113,14 @@ def _load() -> None:
         notifier_email="analyst@aurora.demo",
         idempotency_key="demo-aurora-2",
     )
-    _decide(_case(resold, "megamart"), megamart, "", reason="The shop is on Aurora's list of authorised sellers.")
+    at_megamart_resold = _case(resold, "megamart")
+    _decide(at_megamart_resold, megamart, "", reason="The shop is on Aurora's list of authorised sellers.")
+    services.appeal_submit(
+        actor=aurora,
+        case_id=at_megamart_resold.pk,
+        grounds="The shop's authorisation ended on 31 October 2026; the goods it sells since are not from Aurora.",
+        evidence=["Termination letter of 2026-10-01 to the shop", "Test purchase TP-2026-121"],
+    )
 
     for_lumina = services.notice_submit(
         actor=brandguard,

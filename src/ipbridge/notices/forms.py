@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -317,16 +317,29 @@ class AppealForm(forms.Form):
 
 
 class AppealDecisionForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Outcome"),
-        choices=[
-            ("upheld", gettext_lazy("Uphold the decision")),
-            ("overturned", gettext_lazy("Overturn it: lift the measures")),
-        ],
-    )
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"))
+    measure = forms.ChoiceField(label=gettext_lazy("Measure taken now"), required=False)
     reason = forms.CharField(
-        label=gettext_lazy("Reason given to the merchant"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Reason given to the appellant"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args: Any, kind: str = "measures", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        outcome = cast(forms.ChoiceField, self.fields["outcome"])
+        if kind == "rejection":
+            outcome.choices = [
+                ("upheld", gettext_lazy("Uphold the rejection")),
+                ("overturned", gettext_lazy("Overturn it: take the measure below on the rejected items")),
+            ]
+            cast(forms.ChoiceField, self.fields["measure"]).choices = [("", "—"), *measure_choices()]
+        else:
+            outcome.choices = [
+                ("upheld", gettext_lazy("Uphold the decision")),
+                ("overturned", gettext_lazy("Overturn it: lift the measures")),
+            ]
+            del self.fields["measure"]
 
 
 class MaliciousFlagForm(forms.Form):
@@ -342,3 +355,24 @@ class MaliciousFlagForm(forms.Form):
 
 class LiftForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason for lifting"), max_length=2000)
+
+
+class IntakeForm(forms.Form):
+    response_hours = forms.IntegerField(
+        label=gettext_lazy("Response time (hours)"),
+        min_value=1,
+        max_value=720,
+        help_text=gettext_lazy("The time you commit to decide a case in; a case not decided by then is overdue."),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Intake e-mail address"),
+        required=False,
+        help_text=gettext_lazy(
+            "Each new case is also e-mailed here, with its items and evidence links: for systems not connected to "
+            "IPBridge. Leave empty to receive cases in the inbox, the API and webhooks only."
+        ),
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language of the e-mails"), choices=settings.LANGUAGES)
+    overdue_alerts = forms.BooleanField(
+        label=gettext_lazy("E-mail the admins (and the intake address) when cases are overdue"), required=False
+    )

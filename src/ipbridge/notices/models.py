@@ -40,6 +40,9 @@ class Notice(models.Model):
     good_faith = models.BooleanField(_("good-faith statement"), default=False)
     notifier_name = models.CharField(_("notifier's name"), max_length=200)
     notifier_email = models.EmailField(_("notifier's e-mail address"))
+    evidence = models.JSONField(
+        default=list, blank=True, help_text='The evidence offered: [{"kind", "reference", "description"}].'
+    )
     credential_jti = models.UUIDField(null=True, blank=True)
     credential_token = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.SUBMITTED)
@@ -110,6 +113,11 @@ class Case(models.Model):
     complaint_filed_at = models.DateTimeField(null=True, blank=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    overdue_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the marketplace was told the case is past its response time."
+    )
+    emailed_to = models.EmailField(blank=True, help_text="The intake address the case was e-mailed to, if any.")
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-priority", "created_at", "id"]
@@ -224,11 +232,18 @@ class AppealStatus(models.TextChoices):
     OVERTURNED = "overturned", _("Decision overturned")
 
 
+class AppealKind(models.TextChoices):
+    AGAINST_MEASURES = "measures", _("Against the measures")
+    AGAINST_REJECTION = "rejection", _("Against the rejection")
+
+
 class Appeal(models.Model):
-    """The merchant's internal complaint against a marketplace's measures (DSA art. 20): open for six months
-    after the decision; when it succeeds, the measures end."""
+    """An internal complaint against a marketplace's decision (DSA art. 20), open for six months after it: the
+    merchant's against the measures on its items (when it succeeds, the measures end), or the sender's against
+    the rejection of items of its notice (when it succeeds, the marketplace takes the measure it names)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appeals")
+    kind = models.CharField(max_length=12, choices=AppealKind.choices, default=AppealKind.AGAINST_MEASURES)
     appellant = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     grounds = models.TextField(_("grounds"))
     evidence = models.JSONField(default=list, blank=True)
@@ -238,12 +253,33 @@ class Appeal(models.Model):
     decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    measure = models.CharField(
+        max_length=24, choices=Measure.choices, blank=True, help_text="An overturned rejection: the measure taken."
+    )
 
     class Meta:
         ordering: ClassVar = ["submitted_at", "id"]
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on case {self.case_id}"
+
+
+class MarketplaceIntake(models.Model):
+    """How a marketplace receives its cases, beyond its inbox on IPBridge and the API, which every marketplace
+    has: the time it commits to answer in (its service level), and an address to which each case is e-mailed,
+    in the language it reads, for a marketplace whose systems are not connected to IPBridge. Set by the
+    marketplace's admins, or by operators for a marketplace that has no members yet."""
+
+    marketplace = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="intake")
+    response_hours = models.PositiveIntegerField(_("response time (hours)"))
+    email = models.EmailField(_("intake e-mail address"), blank=True)
+    language = models.CharField(_("language of the e-mails"), max_length=10, default="en")
+    overdue_alerts = models.BooleanField(_("alert when cases are overdue"), default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"intake of {self.marketplace}"
 
 
 class CaseEvent(models.Model):

@@ -6,11 +6,19 @@ from typing import Any
 
 from ipbridge.accounts.models import Organisation, VerificationStatus
 from ipbridge.notices import misuse, selectors
+from ipbridge.notices.intake import Intake
 from ipbridge.notices.models import Case, ItemStatus, Notice, NoticeFlag, NoticeItem, SenderMeasure
 
 
 def _right_labels(notice: Notice) -> list[str]:
     return [f"{r.office} {r.number}" for r in notice.rights.all()]
+
+
+def _evidence(notice: Notice) -> list[dict[str, str]]:
+    return [
+        {"kind": e["kind"], "reference": e["reference"], "description": e["description"]}
+        for e in selectors.notice_evidence(notice)
+    ]
 
 
 def notice_out(notice: Notice) -> dict[str, Any]:
@@ -27,6 +35,7 @@ def notice_out(notice: Notice) -> dict[str, Any]:
         "item_count": notice.item_count,
         "merged_items": items.filter(status=ItemStatus.MERGED).count(),
         "credential_jti": str(notice.credential_jti) if notice.credential_jti else None,
+        "evidence": _evidence(notice),
         "created_at": notice.created_at,
         "withdrawn_at": notice.withdrawn_at,
         "cases": [
@@ -80,7 +89,11 @@ def case_out(case: Case) -> dict[str, Any]:
         "notifier_email": notice.notifier_email,
         "created_at": case.created_at,
         "response_due_at": case.response_due_at,
+        "overdue": selectors.case_overdue(case),
         "lift_due_at": case.lift_due_at,
+        "emailed_to": case.emailed_to,
+        "emailed_at": case.emailed_at,
+        "evidence": _evidence(notice),
         "items": [item_out(i) for i in selectors.case_items(case=case)],
         "timeline": [
             {"status": e.status, "at": e.at, "actor": e.actor_label, "note": e.note}
@@ -99,6 +112,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "appeals": [
             {
                 "id": a.pk,
+                "kind": a.kind,
                 "appellant": a.appellant.slug,
                 "grounds": a.grounds,
                 "evidence": list(a.evidence),
@@ -106,6 +120,7 @@ def case_out(case: Case) -> dict[str, Any]:
                 "submitted_at": a.submitted_at,
                 "decided_at": a.decided_at,
                 "reason": a.reason,
+                "measure": a.measure,
             }
             for a in selectors.case_appeals(case=case)
         ],
@@ -147,4 +162,19 @@ def standing_out(sender: Organisation, standing: misuse.Standing) -> dict[str, A
         "unfounded_items": standing.unfounded_items,
         "since": standing.since,
         "measures": [sender_measure_out(m) for m in standing.measures],
+    }
+
+
+def intake_out(intake: Intake, *, private: bool) -> dict[str, Any]:
+    """``private``: the marketplace itself or an operator, who see the intake address."""
+    return {
+        "marketplace": intake.marketplace.slug,
+        "name": intake.marketplace.name,
+        "response_hours": intake.response_hours,
+        "channels": list(intake.channels),
+        "email": intake.email if private else "",
+        "language": intake.language,
+        "overdue_alerts": intake.overdue_alerts,
+        "configured": intake.configured,
+        "updated_at": intake.updated_at,
     }

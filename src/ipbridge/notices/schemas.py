@@ -42,6 +42,12 @@ class CheckOut(Schema):
     gaps: list[GapOut]
 
 
+class EvidenceOut(Schema):
+    kind: str
+    reference: str
+    description: str
+
+
 class CaseSummaryOut(Schema):
     id: int
     marketplace: str
@@ -61,6 +67,7 @@ class NoticeOut(Schema):
     item_count: int
     merged_items: int
     credential_jti: str | None
+    evidence: list[EvidenceOut]
     created_at: dt.datetime
     withdrawn_at: dt.datetime | None
     cases: list[CaseSummaryOut]
@@ -93,6 +100,7 @@ class CounterNoticeOut(Schema):
 
 class AppealOut(Schema):
     id: int
+    kind: str = Field(description="measures (the merchant's, against measures) or rejection (the sender's)")
     appellant: str
     grounds: str
     evidence: list[str]
@@ -100,6 +108,7 @@ class AppealOut(Schema):
     submitted_at: dt.datetime
     decided_at: dt.datetime | None
     reason: str
+    measure: str = Field(description="An overturned rejection: the measure the marketplace took")
 
 
 class AppealIn(Schema):
@@ -110,6 +119,28 @@ class AppealIn(Schema):
 class AppealDecisionIn(Schema):
     outcome: str = Field(description="upheld or overturned")
     reason: str = Field(max_length=5000)
+    measure: str = Field(
+        default="", description="Overturning a sender's appeal against a rejection: the measure taken now"
+    )
+
+
+class IntakeOut(Schema):
+    marketplace: str
+    name: str
+    response_hours: int = Field(description="The time the marketplace commits to decide a case in")
+    channels: list[str] = Field(description="inbox, api, and webhooks or email when set up")
+    email: str = Field(description="Shown to the marketplace itself and to operators only; empty for others")
+    language: str
+    overdue_alerts: bool
+    configured: bool
+    updated_at: dt.datetime | None
+
+
+class IntakeIn(Schema):
+    response_hours: int
+    email: str = Field(default="", max_length=254)
+    language: str = Field(default="en", description="en or zh-hans: the language of the e-mails")
+    overdue_alerts: bool = True
 
 
 class SenderOut(Schema):
@@ -146,7 +177,11 @@ class CaseOut(Schema):
     notifier_email: str
     created_at: dt.datetime
     response_due_at: dt.datetime
+    overdue: bool
     lift_due_at: dt.datetime | None
+    emailed_to: str
+    emailed_at: dt.datetime | None
+    evidence: list[EvidenceOut]
     items: list[ItemOut]
     timeline: list[EventOut]
     counter_notices: list[CounterNoticeOut]

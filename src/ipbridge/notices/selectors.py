@@ -61,6 +61,11 @@ def cases_visible(
     return cases.annotate(item_total=Count("items")).order_by("-priority", "created_at", "id")
 
 
+def case_overdue(case: Case, *, now: datetime | None = None) -> bool:
+    """Past its response time and still waiting for a decision."""
+    return case.status in AWAITING_DECISION and case.response_due_at < (now or timezone.now())
+
+
 def _visible_notices(actor: Actor) -> QuerySet[Notice]:
     notices = Notice.objects.select_related("sender", "principal", "mandate")
     if actor.is_operator:
@@ -83,6 +88,25 @@ def notices_visible(*, actor: Actor) -> QuerySet[Notice]:
     return _visible_notices(actor).prefetch_related("rights").order_by("-created_at", "-id")
 
 
+def notice_evidence(notice: Notice) -> list[dict[str, str]]:
+    """The evidence offered with the notice, each with its kind's label in the current language."""
+    from ipbridge.notices.completeness import EvidenceKind
+
+    shown = []
+    for entry in notice.evidence:
+        kind = str(entry.get("kind", ""))
+        label = str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind
+        shown.append(
+            {
+                "kind": kind,
+                "label": label,
+                "reference": str(entry.get("reference", "")),
+                "description": str(entry.get("description", "")),
+            }
+        )
+    return shown
+
+
 def case_items(*, case: Case) -> QuerySet[NoticeItem]:
     return NoticeItem.objects.filter(case=case).order_by("id")
 
@@ -101,6 +125,14 @@ def case_counter_notices(*, case: Case) -> QuerySet[CounterNotice]:
 
 def case_appeals(*, case: Case) -> QuerySet[Appeal]:
     return Appeal.objects.filter(case=case).select_related("appellant")
+
+
+def appeal_kind(*, actor: Actor, case_id: int, appeal_id: int) -> str:
+    """The kind of an appeal on a case the actor may see (the measures' one when there is no such appeal: the
+    service then refuses the decision as it would any unknown appeal)."""
+    case = access_case(actor=actor, case_id=case_id)
+    kind = Appeal.objects.filter(pk=appeal_id, case=case).values_list("kind", flat=True).first()
+    return kind or "measures"
 
 
 def statements_for_marketplace(

@@ -25,3 +25,19 @@ def webhooks_deliver_due() -> int:
     from ipbridge.notices.webhooks import webhooks_deliver_due as deliver
 
     return deliver()
+
+
+@shared_task(name="ipbridge.notices.case_email_send", time_limit=120, soft_time_limit=110)
+def case_email_send(case_id: int) -> bool:
+    """E-mail a new case to its marketplace's intake address."""
+    from ipbridge.notices.intake import case_email_send as send
+
+    return send(case_id=case_id)
+
+
+@shared_task(name="ipbridge.notices.cases_overdue_alert", time_limit=600, soft_time_limit=580)
+def cases_overdue_alert() -> int:
+    """Scheduled: tell marketplaces which of their cases passed their response time."""
+    from ipbridge.notices.intake import cases_overdue_alert as alert
+
+    return alert()

@@ -15,7 +15,8 @@ NEXT: dict[str, frozenset[str]] = {
     S.COUNTER_NOTICED: frozenset({S.COMPLAINT_FILED, S.LIFTED, S.WITHDRAWN}),
     S.COMPLAINT_FILED: frozenset({S.LIFTED, S.CLOSED, S.WITHDRAWN}),
     S.LIFTED: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset(),
+    # A sender's successful appeal against a rejection (DSA art. 20) decides a case closed on it again.
+    S.CLOSED: frozenset({S.DECIDED}),
     S.WITHDRAWN: frozenset(),
 }
 

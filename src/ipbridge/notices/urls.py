@@ -2,6 +2,7 @@ from django.urls import path
 
 from ipbridge.notices.views import accuracy as accuracy_views
 from ipbridge.notices.views import cases as case_views
+from ipbridge.notices.views import intake as intake_views
 from ipbridge.notices.views import notices as notice_views
 from ipbridge.notices.views import webhooks as webhook_views
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("notices/<int:notice_id>/", notice_views.notice_detail, name="detail"),
     path("notices/<int:notice_id>/withdraw/", notice_views.notice_withdraw, name="withdraw"),
     path("cases/", case_views.inbox, name="inbox"),
+    path("cases/intake/", intake_views.intake_list, name="intake"),
+    path("cases/intake/<slug:slug>/", intake_views.intake_edit, name="intake_edit"),
     path("cases/<int:case_id>/", case_views.case_detail, name="case"),
     path("cases/<int:case_id>/acknowledge/", case_views.case_acknowledge, name="case_acknowledge"),
     path("cases/<int:case_id>/decide/", case_views.case_decide, name="case_decide"),

@@ -43,7 +43,8 @@ from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.engine import webhooks as signing
 from ipbridge.notices.models import Case, CaseStatus, WebhookDelivery, WebhookEndpoint
 
-EVENTS = ("*", *(f"case.{status}" for status in CaseStatus.values if status != CaseStatus.SUBMITTED))
+# Each status a case reaches, and "case.overdue" when it passes its response time without a decision.
+EVENTS = ("*", *(f"case.{status}" for status in CaseStatus.values if status != CaseStatus.SUBMITTED), "case.overdue")
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
 # Marketplaces hear about their cases, senders about their notices' cases; other kinds receive no events.
 RECEIVING_KINDS = (OrganisationKind.MARKETPLACE, OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT)

@@ -1,7 +1,7 @@
 """Every write of notice and action: sending notices (``submission``), the statutory workflow of each case
 (``cases``) and appeals against decisions (``appeals``)."""
 
-from ipbridge.notices.services.appeals import appeal_decide, appeal_submit
+from ipbridge.notices.services.appeals import appeal_available, appeal_decide, appeal_submit
 from ipbridge.notices.services.cases import (
     ItemDecision,
     case_acknowledge,
@@ -18,6 +18,7 @@ from ipbridge.notices.services.submission import notice_check, notice_deliver, n
 
 __all__ = [
     "ItemDecision",
+    "appeal_available",
     "appeal_decide",
     "appeal_submit",
     "case_acknowledge",

@@ -217,7 +217,7 @@ def case_decide(
                 _("These items are not pending in this case: %(ids)s.") % {"ids": ", ".join(map(str, unknown[:20]))},
                 field="decisions",
             )
-        _decisions_store(
+        decisions_store(
             actor,
             case,
             decisions,
@@ -258,13 +258,15 @@ def _merchant(slug: str) -> Organisation:
     return merchant
 
 
-def _decisions_store(
+def decisions_store(
     actor: Actor,
     case: Case,
     decisions: list[ItemDecision],
     items: dict[int, NoticeItem],
     **common: Any,
 ) -> None:
+    """Store the decisions on ``items`` (locked, pending or, on an appeal, rejected): one Decision per measure and
+    reason, the items' new status, a statement of reasons per restricted item, an audit row per decision."""
     now = timezone.now()
     groups: dict[tuple[str, str], list[NoticeItem]] = defaultdict(list)
     for chosen in decisions:

@@ -216,6 +216,11 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
         good_faith=True,
         notifier_name=text_field(draft.notifier_name, field="notifier_name", max_length=200),
         notifier_email=draft.notifier_email.strip().lower(),
+        evidence=[
+            {"kind": e.kind.strip(), "reference": e.reference.strip(), "description": e.description.strip()}
+            for e in draft.evidence
+            if e.reference.strip()
+        ],
         credential_jti=credential.jti if credential else None,
         credential_token=credential.token if credential else "",
         idempotency_key=key,

@@ -34,8 +34,8 @@ from ipbridge.notices.forms import (
     lines,
     measure_choices,
 )
-from ipbridge.notices.models import AppealStatus, Case, CaseStatus, ItemStatus
-from ipbridge.notices.services.appeals import WITH_MEASURES as APPEALABLE
+from ipbridge.notices.intake import intake_of
+from ipbridge.notices.models import AppealKind, AppealStatus, Case, CaseStatus, ItemStatus
 from ipbridge.notices.transitions import may_move
 from ipbridge.notices.views._common import (
     CASE_READERS,
@@ -49,10 +49,6 @@ from ipbridge.web.pages import ActingRequest, acting, posted
 MARKETPLACES = (OrganisationKind.MARKETPLACE,)
 MERCHANTS = (OrganisationKind.MERCHANT,)
 SENDERS = (OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT)
-
-
-def _overdue(case: Case) -> bool:
-    return case.status in selectors.AWAITING_DECISION and case.response_due_at < timezone.now()
 
 
 @acting(*CASE_READERS)
@@ -73,7 +69,7 @@ def inbox(request: ActingRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [{"case": c, "overdue": _overdue(c)} for c in page.object_list],
+            "rows": [{"case": c, "overdue": selectors.case_overdue(c)} for c in page.object_list],
             "query": query,
             "is_marketplace": actor.organisation.kind == OrganisationKind.MARKETPLACE,
         },
@@ -114,13 +110,14 @@ def _case_page(
     now = timezone.now()
     appeals = list(selectors.case_appeals(case=case))
     open_appeal = next((a for a in appeals if a.status == AppealStatus.OPEN), None)
+    appeal_kind = None if marketplace_side else services.appeal_available(case=case, organisation_id=me)
     decision_form = forms.get("decision_form") or DecisionForm(
         initial={"merchant": case.merchant.slug if case.merchant else ""}
     )
     context = {
         "case": case,
         "notice": notice,
-        "overdue": _overdue(case),
+        "overdue": selectors.case_overdue(case),
         "items": page,
         "item_rows": _item_rows(case, page, chosen or {}, item_errors or {}),
         "pending": pending,
@@ -152,15 +149,15 @@ def _case_page(
         "close_form": forms.get("close_form") or CloseForm(),
         "counter_form": forms.get("counter_form") or CounterNoticeForm(),
         "complaint_form": forms.get("complaint_form") or ComplaintForm(),
-        "can_appeal": merchant_side
-        and writes
-        and open_appeal is None
-        and case.status in APPEALABLE
-        and items.filter(status=ItemStatus.ACTED).exists(),
+        "appeal_kind": appeal_kind,
+        "can_appeal": writes and appeal_kind is not None,
         "open_appeal": open_appeal,
         "can_decide_appeal": marketplace_side and writes and open_appeal is not None,
         "appeal_form": forms.get("appeal_form") or AppealForm(),
-        "appeal_decision_form": forms.get("appeal_decision_form") or AppealDecisionForm(),
+        "appeal_decision_form": forms.get("appeal_decision_form")
+        or AppealDecisionForm(kind=open_appeal.kind if open_appeal else AppealKind.AGAINST_MEASURES),
+        "evidence": selectors.notice_evidence(notice),
+        "intake": intake_of(case.marketplace) if marketplace_side or actor.is_operator else None,
         "flags": list(misuse.case_flags(case=case)),
         "can_flag": (marketplace_side or actor.is_operator)
         and writes
@@ -360,7 +357,7 @@ def complaint(request: ActingRequest, case_id: int) -> HttpResponse:
     )
 
 
-@acting(*MERCHANTS)
+@acting(*MERCHANTS, *SENDERS)
 @posted("notices:case")
 def appeal(request: ActingRequest, case_id: int) -> HttpResponse:
     return _case_form(
@@ -378,13 +375,18 @@ def appeal(request: ActingRequest, case_id: int) -> HttpResponse:
 @acting(OrganisationKind.MARKETPLACE)
 @posted("notices:case")
 def appeal_decide(request: ActingRequest, case_id: int, appeal_id: int) -> HttpResponse:
+    kind = selectors.appeal_kind(actor=request.actor, case_id=case_id, appeal_id=appeal_id)
     return _case_form(
         request,
         case_id,
-        AppealDecisionForm(request.POST),
+        AppealDecisionForm(request.POST, kind=kind),
         name="appeal_decision_form",
         act=lambda data: services.appeal_decide(
-            actor=request.actor, appeal_id=appeal_id, outcome=data["outcome"], reason=data["reason"]
+            actor=request.actor,
+            appeal_id=appeal_id,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            measure=data.get("measure", ""),
         ),
         done=_("Appeal decided."),
     )

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -31,7 +32,7 @@ from ipbridge.notices.forms import (
     items_from_csv,
     items_parse,
 )
-from ipbridge.notices.models import Case, NoticeStatus
+from ipbridge.notices.models import Case, Notice, NoticeStatus
 from ipbridge.notices.views._common import (
     ITEMS_PAGE_SIZE,
     NOTICE_READERS,
@@ -118,8 +119,25 @@ def _right_choices(principal: Organisation | None) -> list[tuple[str, str]]:
 
 
 def _initial(request: ActingRequest) -> dict[str, Any]:
+    """The form as it opens: the person as notifier, and whatever the link that opened it carries — rights
+    (``right=EM 018234567``, repeated), items (``item=megamart https://…``, repeated, or ``marketplace`` with
+    ``url`` or ``listing_id`` and ``title``) and an explanation — so that a notice opens prefilled from a right in
+    the register, a case or another system's link."""
     user = request.user
-    return {"notifier_name": user.full_name, "notifier_email": user.email}
+    query = request.GET
+    items = [line.strip() for line in query.getlist("item") if line.strip()][:1000]
+    marketplace = query.get("marketplace", "").strip()
+    located = query.get("url", "").strip() or (f"id:{query['listing_id'].strip()}" if query.get("listing_id") else "")
+    if marketplace and located:
+        items.append(" ".join(part for part in (marketplace, located, query.get("title", "").strip()) if part))
+    initial: dict[str, Any] = {"notifier_name": user.full_name, "notifier_email": user.email}
+    if rights := [r.strip().upper() for r in query.getlist("right") if r.strip()]:
+        initial["rights"] = rights
+    if items:
+        initial["items"] = "\n".join(items)
+    if explanation := query.get("explanation", "").strip():
+        initial["explanation"] = explanation[:20_000]
+    return initial
 
 
 def _gaps_show(form: NoticeForm, gaps: list[tuple[str, str]]) -> None:
@@ -253,6 +271,14 @@ def compose(request: ActingRequest) -> HttpResponse:
     return _compose_page(request, sender, form, gaps=[m for _f, m in gaps], checked=True, note=note)
 
 
+def _renotify_query(notice: Notice) -> str:
+    """The compose form's query for a new notice under the same rights, for the same right holder."""
+    pairs = [("right", f"{r.office} {r.number}") for r in notice.rights.all()]
+    if notice.principal_id != notice.sender_id:
+        pairs.append(("on_behalf_of", notice.principal.slug))
+    return urlencode(pairs)
+
+
 def _notice_page(request: ActingRequest, notice_id: int, form: WithdrawForm | None = None) -> HttpResponse:
     actor = request.actor
     notice = selectors.access_notice(actor=actor, notice_id=notice_id)
@@ -263,9 +289,11 @@ def _notice_page(request: ActingRequest, notice_id: int, form: WithdrawForm | No
         "notices/detail.html",
         {
             "notice": notice,
+            "evidence": selectors.notice_evidence(notice),
             "items": items,
             "cases": selectors.cases_visible(actor=actor, notice_id=notice.pk),
             "can_withdraw": own and actor.can("notices:write") and notice.status == NoticeStatus.SUBMITTED,
+            "renotify_query": _renotify_query(notice) if own and actor.can("notices:write") else "",
             "form": form or WithdrawForm(),
         },
     )

@@ -39,6 +39,8 @@ def event_label(event: str) -> str:
     """The event's name as receivers see it, with the case status it stands for."""
     if event == "*":
         return _("All events")
+    if event == "case.overdue":
+        return "case.overdue — " + _("Past its response time")
     status = event.removeprefix("case.")
     return f"{event} — {CaseStatus(status).label}" if status in CaseStatus.values else event
 
