@@ -19,6 +19,7 @@ from ipbridge.accounts.models import AuditEvent, Membership, Organisation, Organ
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.engine.webhooks import signature_header
 from ipbridge.notices import services, webhooks
+from ipbridge.notices.completeness import ItemIn
 from ipbridge.notices.models import Case, WebhookDelivery, WebhookEndpoint
 from tests.factories import OrganisationFactory, member, verified_client
 from tests.notices.factories import send, world
@@ -546,9 +547,9 @@ def test_a_real_case_event_is_listed_for_the_marketplace_and_the_sender_with_a_l
     w = world()
     endpoint_for(w.megamart, "https://hooks.megamart.example/in", ["case.delivered"])
     endpoint_for(w.organisation, "https://hooks.aurora.example/in", ["*"])
-    notice = send(w.organisation)
+    # One case, delivered as the notice is sent.
+    notice = send(w.organisation, items=[ItemIn("megamart", "https://megamart.example/item/1")])
     case = Case.objects.get(notice=notice, marketplace=w.megamart)
-    services.case_deliver(case_id=case.pk)
 
     for person in (w.marketplace_person, w.holder):
         response = verified_client(person.user).get("/webhooks/deliveries/?status=pending")

@@ -183,7 +183,7 @@ def test_each_move_of_a_case_is_an_event_for_the_subscribed_endpoints_of_its_mar
     everything, _ = endpoint_for(w.megamart, "https://hooks.megamart.example/all")
     decisions, _ = endpoint_for(w.megamart, "https://hooks.megamart.example/decided", ["case.decided"])
     sender, _ = endpoint_for(w.organisation, "https://hooks.aurora.example/in", ["case.delivered", "case.forwarded"])
-    endpoint_for(w.bazaar, "https://hooks.bazaar.example/all")
+    bazaar, _ = endpoint_for(w.bazaar, "https://hooks.bazaar.example/all")
     removed, _ = endpoint_for(w.megamart, "https://hooks.megamart.example/old")
     webhooks.webhook_endpoint_remove(actor=actor_for_system(w.megamart), endpoint_id=removed.pk)
 
@@ -206,6 +206,9 @@ def test_each_move_of_a_case_is_an_event_for_the_subscribed_endpoints_of_its_mar
             (decisions.pk, "case.decided", "decided"),
             (sender.pk, "case.delivered", "delivered"),
             (sender.pk, "case.forwarded", "forwarded"),
+            # The notice's other case, at Little Bazaar, is delivered as it is sent, and its sender hears of it.
+            (bazaar.pk, "case.delivered", "delivered"),
+            (sender.pk, "case.delivered", "delivered"),
         ]
     )
 

@@ -9,6 +9,7 @@ case are applied one after the other, never both on the same state."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_act, audit_record
-from ipbridge.accounts.models import Organisation, OrganisationKind
+from ipbridge.accounts.audit import AuditAction, audit_act, audit_record, audit_row, audit_rows_write
+from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field
 from ipbridge.engine import statements
@@ -35,6 +36,7 @@ from ipbridge.notices.models import (
     Measure,
     NoticeItem,
     StatementOfReasons,
+    WebhookEndpoint,
 )
 from ipbridge.notices.selectors import access_case
 from ipbridge.notices.transitions import STAMPS, may_move
@@ -44,44 +46,111 @@ AUTOMATED_DECISIONS = ("fully", "partially", "not")
 ACCOUNT_ACTIONS = ("", "suspended", "terminated")
 
 
-def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", at: datetime | None = None) -> Case:
-    """Move a (locked) case on, or refuse when the workflow does not allow it from where the case stands."""
+def _refuse_unless_allowed(case: Case, status: str) -> None:
     if not may_move(case.status, status):
         raise Conflict(
             "invalid_transition",
             _("A case that is “%(current)s” cannot become “%(target)s”.")
             % {"current": CaseStatus(case.status).label, "target": CaseStatus(status).label},
         )
-    now = at or timezone.now()
-    previous = case.status
+
+
+def _stamped(case: Case, status: str, now: datetime) -> list[str]:
+    """Set the case's new status and the time field it stamps; the fields changed."""
     case.status = status
     fields = ["status"]
     stamp = STAMPS.get(status)
     if stamp:
         setattr(case, stamp, now)
         fields.append(stamp)
-    case.save(update_fields=fields)
-    label = actor.label if actor is not None else "system"
-    CaseEvent.objects.create(
+    return fields
+
+
+def _timeline_row(case: Case, status: str, *, actor: Actor | None, note: str, now: datetime) -> CaseEvent:
+    return CaseEvent(
         case=case,
         status=status,
-        actor_label=label,
+        actor_label=actor.label if actor is not None else "system",
         organisation=actor.organisation if actor else None,
         at=now,
         note=note,
     )
-    webhook_event_queue(case=case, event=f"case.{status}")
+
+
+def _transition_audit_rows(
+    case: Case, previous: str, status: str, *, actor: Actor | None, note: str
+) -> list[AuditEvent]:
+    """One row in the marketplace's log and one in the sender's (one only when they are the same)."""
     notice = case.notice
-    for organisation in {case.marketplace_id: case.marketplace, notice.sender_id: notice.sender}.values():
-        audit_record(
+    return [
+        audit_row(
             action=AuditAction.CASE_TRANSITION,
             actor=actor.user if actor else None,
-            actor_label=label,
+            actor_label=actor.label if actor is not None else "system",
             organisation=organisation,
             subject=case,
             details={"from": previous, "to": status, "note": note[:500]},
         )
+        for organisation in {case.marketplace_id: case.marketplace, notice.sender_id: notice.sender}.values()
+    ]
+
+
+def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", at: datetime | None = None) -> Case:
+    """Move a (locked) case on, or refuse when the workflow does not allow it from where the case stands."""
+    _refuse_unless_allowed(case, status)
+    now = at or timezone.now()
+    previous = case.status
+    case.save(update_fields=_stamped(case, status, now))
+    _timeline_row(case, status, actor=actor, note=note, now=now).save(force_insert=True)
+    webhook_event_queue(case=case, event=f"case.{status}")
+    audit_rows_write(_transition_audit_rows(case, previous, status, actor=actor, note=note))
     return case
+
+
+def cases_move(
+    cases: Sequence[Case],
+    status: str,
+    *,
+    actor: Actor | None,
+    note: str = "",
+    at: datetime | None = None,
+    audit_before: Sequence[AuditEvent] = (),
+) -> list[Case]:
+    """``case_move`` for several (locked, or new in this transaction) cases at once, with the same timeline, webhook
+    deliveries and audit rows, in a few statements: one update, one insert of timeline rows, one of audit rows,
+    one look for webhook endpoints. Refuses them all when the workflow does not allow one of them.
+    ``audit_before`` are rows of the change that moves the cases, written first in the same insert."""
+    for case in cases:
+        _refuse_unless_allowed(case, status)
+    if not cases:
+        audit_rows_write(audit_before)
+        return []
+    now = at or timezone.now()
+    previous = [case.status for case in cases]
+    # The same status and time for every case: one update for all.
+    changes = {field: getattr(case, field) for case in cases for field in _stamped(case, status, now)}
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(**changes)
+    CaseEvent.objects.bulk_create([_timeline_row(case, status, actor=actor, note=note, now=now) for case in cases])
+    # Most organisations have no endpoint: one look for all of them spares a look per case.
+    listening = set(
+        WebhookEndpoint.objects.filter(
+            active=True, organisation_id__in={c.marketplace_id for c in cases} | {c.notice.sender_id for c in cases}
+        ).values_list("organisation_id", flat=True)
+    )
+    for case in cases:
+        if {case.marketplace_id, case.notice.sender_id} & listening:
+            webhook_event_queue(case=case, event=f"case.{status}")
+    audit_rows_write(
+        [
+            *audit_before,
+            *(
+                row
+                for case, before in zip(cases, previous, strict=True)
+                for row in _transition_audit_rows(case, before, status, actor=actor, note=note)
+            ),
+        ]
+    )
+    return list(cases)
 
 
 def _own_case(actor: Actor, case_id: int, *, side: str) -> Case:
@@ -107,7 +176,7 @@ def _own_case(actor: Actor, case_id: int, *, side: str) -> Case:
 @transaction.atomic
 def case_deliver(*, case_id: int) -> Case:
     """The case has reached the marketplace (its inbox on IPBridge, or its own systems)."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("notice", "marketplace").get(pk=case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("notice__sender", "marketplace").get(pk=case_id)
     if case.status == CaseStatus.SUBMITTED:
         case_move(case, CaseStatus.DELIVERED, actor=None)
     return case

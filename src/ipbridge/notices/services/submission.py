@@ -12,14 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_act, audit_act_row, audit_rows_write
+from ipbridge.accounts.audit import AuditAction, audit_act, audit_act_row
 from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
-from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.core.validation import text_field
 from ipbridge.identity.credentials import credentials_current
 from ipbridge.identity.services import mandate_authorise
-from ipbridge.notices import tasks
 from ipbridge.notices.accuracy import trusted_flagger
 from ipbridge.notices.completeness import Draft, EvidenceIn, Gap, ItemIn, draft_gaps, mandates_for
 from ipbridge.notices.locators import listing_locator
@@ -34,7 +32,7 @@ from ipbridge.notices.models import (
     NoticeItem,
     NoticeStatus,
 )
-from ipbridge.notices.services.cases import case_deliver, case_move
+from ipbridge.notices.services.cases import case_move, cases_move
 from ipbridge.rights.models import Right
 from ipbridge.rights.selectors import right_find
 
@@ -56,7 +54,7 @@ def _rights(pairs: list[tuple[str, str]]) -> list[Right]:
     return found
 
 
-def _principal(actor: Actor, on_behalf_of: str) -> Organisation:
+def _principal(actor: Actor, on_behalf_of: str, sender: Organisation) -> Organisation:
     actor.require_kind(OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT)
     slug = (on_behalf_of or "").strip()
     if actor.organisation.kind == OrganisationKind.RIGHT_HOLDER:
@@ -64,7 +62,7 @@ def _principal(actor: Actor, on_behalf_of: str) -> Organisation:
             raise ValidationFailed(
                 "not_an_agent", _("A right holder notifies for itself; agents act for others."), field="on_behalf_of"
             )
-        return Organisation.objects.get(pk=actor.organisation.pk)
+        return sender
     principal = Organisation.objects.filter(slug=slug, kind=OrganisationKind.RIGHT_HOLDER).first()
     if principal is None:
         raise ValidationFailed("principal_required", _("Name the right holder you act for."), field="on_behalf_of")
@@ -88,10 +86,11 @@ def _draft(
     evidence: list[EvidenceIn],
     on_behalf_of: str,
 ) -> tuple[Draft, dict[str, Organisation], list[Gap], Any]:
-    principal = _principal(actor, on_behalf_of)
+    # Read afresh: what the checklist relies on (verification) may have changed since the actor was loaded.
+    sender = Organisation.objects.get(pk=actor.organisation.pk)
     draft = Draft(
-        sender=Organisation.objects.get(pk=actor.organisation.pk),
-        principal=principal,
+        sender=sender,
+        principal=_principal(actor, on_behalf_of, sender),
         rights=_rights(rights),
         items=[ItemIn(i.marketplace.strip(), i.url.strip(), i.listing_id.strip(), i.title.strip()) for i in items],
         explanation=explanation,
@@ -227,7 +226,9 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
         item_count=len(draft.items),
         created_by=actor.user,
     )
-    notice.rights.set(draft.rights)
+    Notice.rights.through.objects.bulk_create(
+        [Notice.rights.through(notice=notice, right=right) for right in draft.rights]
+    )
     if mandate is not None:
         for right in draft.rights:
             for slug in sorted({i.marketplace for i in draft.items}):
@@ -242,13 +243,13 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
     now = timezone.now()
     due = now + timedelta(hours=settings.NOTICE_RESPONSE_HOURS)
     priority = 1 if trusted_flagger(sender=draft.sender, now=now) else 0
+    named = {i.marketplace for i in draft.items}
     cases = {
-        slug: Case.objects.create(
-            notice=notice, marketplace=marketplace, response_due_at=due, created_at=now, priority=priority
-        )
+        slug: Case(notice=notice, marketplace=marketplace, response_due_at=due, created_at=now, priority=priority)
         for slug, marketplace in marketplaces.items()
-        if any(i.marketplace == slug for i in draft.items)
+        if slug in named
     }
+    Case.objects.bulk_create(cases.values())
     located = [(i, listing_locator(url=i.url, listing_id=i.listing_id)) for i in draft.items]
     duplicates = _open_duplicates(
         draft.principal, draft.rights, {c.marketplace_id for c in cases.values()}, sorted({loc for _i, loc in located})
@@ -280,11 +281,19 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
     for row in rows:
         if row.case_id is not None:
             counts[row.case_id] += 1
-    for case in cases.values():
-        if counts[case.pk] == 0:
-            case_move(case, CaseStatus.CLOSED, actor=actor, note="every item is already open in an earlier notice")
-    audit_rows_write(
-        [
+    cases_move(
+        [case for case in cases.values() if counts[case.pk] == 0],
+        CaseStatus.CLOSED,
+        actor=actor,
+        note="every item is already open in an earlier notice",
+    )
+    # The marketplaces' inbox on IPBridge is this database: a case is in it once the notice commits, so the cases
+    # are delivered in the same transaction, as the dispatch job would deliver them after it.
+    cases_move(
+        [case for case in cases.values() if case.status == CaseStatus.SUBMITTED],
+        CaseStatus.DELIVERED,
+        actor=None,
+        audit_before=[
             audit_act_row(
                 actor,
                 AuditAction.NOTICE_SUBMITTED,
@@ -306,9 +315,8 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
                 )
                 for case in cases.values()
             ),
-        ]
+        ],
     )
-    enqueue_after_commit(tasks.notice_dispatch, notice.pk)
     return notice
 
 
@@ -332,7 +340,14 @@ def notice_withdraw(*, actor: Actor, notice_id: int, reason: str = "") -> Notice
     return notice
 
 
+@transaction.atomic
 def notice_deliver(*, notice_id: int) -> None:
-    """Deliver each case of the notice: its marketplace's inbox on IPBridge has it from now on."""
-    for case_id in Case.objects.filter(notice_id=notice_id, status=CaseStatus.SUBMITTED).values_list("pk", flat=True):
-        case_deliver(case_id=case_id)
+    """Deliver each case of the notice still waiting for it: its marketplace's inbox on IPBridge has it from now
+    on. ``notice_submit`` delivers the cases itself; this is the dispatch job's, for a notice queued before."""
+    cases = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("notice__sender", "marketplace")
+        .filter(notice_id=notice_id, status=CaseStatus.SUBMITTED)
+        .order_by("pk")
+    )
+    cases_move(list(cases), CaseStatus.DELIVERED, actor=None)
