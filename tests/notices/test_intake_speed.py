@@ -1,30 +1,33 @@
 """Sending a notice in few statements, leaving the records it always left: its cases delivered in the notice's
-own transaction with the timeline, audit rows and webhook deliveries the dispatch job wrote after it, and several
-cases moved at once as one by one."""
+own transaction with the timeline, audit rows and webhook deliveries the dispatch job wrote after it, several
+cases moved at once as one by one, and the trusted-flagger lane remembered between notices."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import Conflict
-from ipbridge.notices import services, webhooks
+from ipbridge.notices import accuracy, services, webhooks
 from ipbridge.notices.completeness import ItemIn
-from ipbridge.notices.models import Case, CaseEvent, CaseStatus, Notice, WebhookDelivery
+from ipbridge.notices.models import Case, CaseEvent, CaseStatus, ItemStatus, Notice, NoticeItem, WebhookDelivery
 from ipbridge.notices.services.cases import cases_move
 from tests.factories import OrganisationFactory
 from tests.notices.factories import World, send, world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# What sending a notice of three items on three marketplaces costs, BEGIN and COMMIT left out: 46 before the
-# cases were delivered with the notice and the audit rows written together.
-STATEMENTS_PER_NOTICE = 20
+# What sending a notice of three items on three marketplaces costs, BEGIN and COMMIT left out: 52 before the
+# cases were delivered with the notice, the audit rows written together and the sender's lane remembered.
+STATEMENTS_PER_NOTICE = 17
+# The first notice of a sender in a while counts its accuracy too.
+STATEMENTS_FIRST_NOTICE = STATEMENTS_PER_NOTICE + 3
 
 
 def third_marketplace() -> Organisation:
@@ -102,6 +105,19 @@ def test_a_notice_to_three_marketplaces_costs_few_statements() -> None:
 
     assert len(statements(queries)) <= STATEMENTS_PER_NOTICE, "\n".join(statements(queries))
     assert Case.objects.filter(notice=notice, status=CaseStatus.DELIVERED).count() == 3
+
+
+def test_the_first_notice_of_a_sender_counts_its_lane_once() -> None:
+    w = world()
+    third_marketplace()
+
+    with CaptureQueriesContext(connection) as first:
+        send(w.organisation, items=three_items(0))
+    with CaptureQueriesContext(connection) as second:
+        send(w.organisation, items=three_items(1))
+
+    assert len(statements(first)) <= STATEMENTS_FIRST_NOTICE
+    assert len(statements(second)) == len(statements(first)) - 3
 
 
 def test_the_cases_are_delivered_as_the_notice_is_sent_with_every_record_of_a_delivery() -> None:
@@ -275,3 +291,90 @@ def test_a_case_delivered_on_its_own_takes_five_statements() -> None:
     # the locked case with its notice, sender and marketplace; the update; the timeline; endpoints; both audit rows
     assert len(statements(queries)) == 5
     assert AuditEvent.objects.filter(action="case.transition", subject_id=str(case.pk)).count() == 2
+
+
+# --- the trusted-flagger lane -------------------------------------------------------------------------------------
+
+
+def decide(w: World, notice: Notice, measure: str) -> None:
+    case = Case.objects.get(notice=notice, marketplace=w.megamart)
+    services.case_decide(
+        actor=actor_for_system(w.megamart),
+        case_id=case.pk,
+        decisions=[
+            services.ItemDecision(i.pk, measure, "" if measure else "Genuine.")
+            for i in NoticeItem.objects.filter(case=case, status=ItemStatus.PENDING)
+        ],
+        facts="The AURORA mark on lipsticks not made by the right holder.",
+        legal_ground="Regulation (EU) 2017/1001 art. 9",
+    )
+
+
+def megamart_items(n: int, count: int) -> list[ItemIn]:
+    return [ItemIn("megamart", f"https://megamart.example/{n}/{k}") for k in range(count)]
+
+
+def test_the_lane_is_counted_once_and_then_remembered() -> None:
+    w = world()
+
+    with CaptureQueriesContext(connection) as first:
+        assert accuracy.trusted_flagger_cached(sender=w.organisation) is False
+    with CaptureQueriesContext(connection) as again:
+        assert accuracy.trusted_flagger_cached(sender=w.organisation) is False
+
+    assert len(first.captured_queries) == 3
+    assert again.captured_queries == []
+
+
+def test_a_decision_that_moves_a_case_counts_from_the_next_notice_on() -> None:
+    w = world()
+    notice = send(w.organisation, items=megamart_items(1, 20))
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is False
+
+    decide(w, notice, "delete")
+
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is True
+    later = send(w.organisation, items=megamart_items(2, 1))
+    assert Case.objects.get(notice=later).priority == 1
+
+
+def test_a_withdrawal_forgets_the_lane_as_well() -> None:
+    w = world()
+    notice = send(w.organisation, items=megamart_items(1, 20))
+    decide(w, notice, "delete")
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is True
+
+    services.notice_withdraw(actor=actor_for_system(w.organisation), notice_id=notice.pk)
+
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is False
+
+
+def test_an_item_decided_without_a_move_counts_once_the_lane_is_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    w = world()
+    notice = send(w.organisation, items=megamart_items(1, 21))
+    case = Case.objects.get(notice=notice)
+    items = list(NoticeItem.objects.filter(case=case).order_by("id"))
+    decide_some = [services.ItemDecision(i.pk, "delete") for i in items[:20]]
+    common = {"facts": "The AURORA mark.", "legal_ground": "Regulation (EU) 2017/1001 art. 9"}
+    services.case_decide(actor=actor_for_system(w.megamart), case_id=case.pk, decisions=decide_some[:1], **common)
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is False
+
+    # The case is acknowledged already: deciding more of its items, one still pending, moves it nowhere.
+    services.case_decide(actor=actor_for_system(w.megamart), case_id=case.pk, decisions=decide_some[1:], **common)
+
+    assert accuracy.trusted_flagger(sender=w.organisation) is True
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is False
+    cache.delete(f"notices:trusted-flagger:{w.organisation.pk}")  # as when LANE_CACHE_SECONDS have passed
+    assert accuracy.trusted_flagger_cached(sender=w.organisation) is True
+
+
+def test_a_lane_worked_out_while_a_change_was_uncommitted_is_forgotten_at_the_commit() -> None:
+    w = world()
+    key = f"notices:trusted-flagger:{w.organisation.pk}"
+
+    with transaction.atomic():
+        accuracy.trusted_flagger_forget(sender_id=w.organisation.pk)
+        cache.set(key, True)  # another process, reading what was committed before this transaction
+        assert cache.get(key) is True
+
+    assert cache.get(key) is None

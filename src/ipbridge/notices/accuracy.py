@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -26,6 +28,8 @@ from ipbridge.accounts.models import Organisation
 from ipbridge.notices.models import Case, CaseStatus, ItemStatus, NoticeItem
 
 TAKEN = (ItemStatus.ACTED, ItemStatus.RESTORED)
+# How long a sender's lane is remembered between notices (see ``trusted_flagger_cached``).
+LANE_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,33 @@ def trusted_flagger(*, sender: Organisation, now: datetime | None = None) -> boo
         and (figures.takedown_rate or 0.0) >= settings.TRUSTED_FLAGGER_TAKEDOWN_RATE
         and (figures.counter_notice_rate or 0.0) <= settings.TRUSTED_FLAGGER_COUNTER_NOTICE_RATE
     )
+
+
+def _lane_key(sender_id: int) -> str:
+    return f"notices:trusted-flagger:{sender_id}"
+
+
+def trusted_flagger_cached(*, sender: Organisation) -> bool:
+    """``trusted_flagger`` as of now, remembered for ``LANE_CACHE_SECONDS``: it is asked for every notice sent and
+    counts over the sender's whole period. A move of one of the sender's cases forgets it
+    (``trusted_flagger_forget``), so a decision, a counter-notice or a lifting counts from the sender's next notice
+    on; an item decided while others of its case still wait, which moves no case, counts within the period it is
+    remembered. With a cache that each process keeps to itself, another process may go on using its own answer
+    for as long."""
+    key = _lane_key(sender.pk)
+    lane = cache.get(key)
+    if lane is None:
+        lane = trusted_flagger(sender=sender)
+        cache.set(key, lane, LANE_CACHE_SECONDS)
+    return bool(lane)
+
+
+def trusted_flagger_forget(*, sender_id: int) -> None:
+    """Forget the sender's remembered lane: now, and again once the transaction commits, so that a lane worked
+    out meanwhile from what was there before the change is not kept."""
+    key = _lane_key(sender_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 @dataclass(frozen=True)

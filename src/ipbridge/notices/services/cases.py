@@ -25,6 +25,7 @@ from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field
 from ipbridge.engine import statements
+from ipbridge.notices.accuracy import trusted_flagger_forget
 from ipbridge.notices.misuse import sender_misuse_decide
 from ipbridge.notices.models import (
     Case,
@@ -95,6 +96,13 @@ def _transition_audit_rows(
     ]
 
 
+def _lane_forget(cases: Sequence[Case], status: str) -> None:
+    """Every move but delivery may follow a decision, which changes the sender's accuracy and so its lane."""
+    if status != CaseStatus.DELIVERED:
+        for sender_id in {case.notice.sender_id for case in cases}:
+            trusted_flagger_forget(sender_id=sender_id)
+
+
 def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", at: datetime | None = None) -> Case:
     """Move a (locked) case on, or refuse when the workflow does not allow it from where the case stands."""
     _refuse_unless_allowed(case, status)
@@ -104,6 +112,7 @@ def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", a
     _timeline_row(case, status, actor=actor, note=note, now=now).save(force_insert=True)
     webhook_event_queue(case=case, event=f"case.{status}")
     audit_rows_write(_transition_audit_rows(case, previous, status, actor=actor, note=note))
+    _lane_forget([case], status)
     return case
 
 
@@ -150,6 +159,7 @@ def cases_move(
             ),
         ]
     )
+    _lane_forget(cases, status)
     return list(cases)
 
 

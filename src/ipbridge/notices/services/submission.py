@@ -18,7 +18,7 @@ from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
 from ipbridge.core.validation import text_field
 from ipbridge.identity.credentials import credentials_current
 from ipbridge.identity.services import mandate_authorise
-from ipbridge.notices.accuracy import trusted_flagger
+from ipbridge.notices.accuracy import trusted_flagger_cached
 from ipbridge.notices.completeness import Draft, EvidenceIn, Gap, ItemIn, draft_gaps, mandates_for
 from ipbridge.notices.locators import listing_locator
 from ipbridge.notices.misuse import sender_suspension_check
@@ -242,7 +242,7 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
                 )
     now = timezone.now()
     due = now + timedelta(hours=settings.NOTICE_RESPONSE_HOURS)
-    priority = 1 if trusted_flagger(sender=draft.sender, now=now) else 0
+    priority = 1 if trusted_flagger_cached(sender=draft.sender) else 0
     named = {i.marketplace for i in draft.items}
     cases = {
         slug: Case(notice=notice, marketplace=marketplace, response_due_at=due, created_at=now, priority=priority)
