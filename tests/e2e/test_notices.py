@@ -149,3 +149,75 @@ def test_a_notice_goes_to_two_marketplaces_is_answered_by_a_counter_notice_and_i
     screenshot(page, "notices-case-lifted-zh-hans")
     page.goto("/notices/")
     screenshot(page, "notices-list-zh-hans")
+
+
+def test_a_marketplace_sets_its_intake_rejects_a_notice_and_overturns_the_rejection_on_the_senders_appeal(
+    page: Page, second_page: Page
+) -> None:
+    holder = person(OrganisationKind.RIGHT_HOLDER, "Aurora Cosmetics S.A.", "aurora")
+    held(holder.organisation, right_with_contacts())
+    marketplace = person(OrganisationKind.MARKETPLACE, "MegaMart", "megamart")
+
+    # The marketplace commits to answer within 36 hours and has each case e-mailed to its intake address.
+    sign_in(second_page, marketplace)
+    nav(second_page, "Cases")
+    second_page.locator("#intake-link").click()
+    second_page.get_by_role("link", name="Change").click()
+    second_page.fill("#id_response_hours", "0")
+    second_page.get_by_role("button", name="Save").click()
+    expect(second_page.locator('[data-field="response_hours"]')).to_be_visible()
+    second_page.fill("#id_response_hours", "36")
+    second_page.fill("#id_email", "ip-notices@megamart.example")
+    second_page.get_by_role("button", name="Save").click()
+    expect(second_page.locator("#intake-updated")).to_be_visible()
+    second_page.goto("/cases/intake/")
+    expect(second_page.locator('[data-marketplace="megamart"] .intake-hours')).to_have_text("36 hours")
+    expect(second_page.locator('[data-marketplace="megamart"] [data-channel="email"]')).to_be_visible()
+    screenshot(second_page, "notices-intake")
+
+    # The right holder opens a notice from the right in the register: the right is ticked already.
+    sign_in(page, holder)
+    page.goto("/rights/EM/018000001/")
+    page.locator("#notify-right").click()
+    expect(page.get_by_label("EM 018000001 · AURORA")).to_be_checked()
+    page.fill("#id_items", "megamart https://megamart.example/item/7 AURORA lipstick")
+    page.fill("#id_explanation", EXPLANATION)
+    page.fill("#id_evidence", "test_purchase https://evidence.aurora.example/tp-7.pdf")
+    page.check("#id_good_faith")
+    page.locator("#send-button").click()
+    notice = Notice.objects.get()
+    case = Case.objects.get(notice=notice)
+
+    # The marketplace rejects the item; the case closes.
+    second_page.goto(f"/cases/{case.pk}/")
+    expect(second_page.locator("#case-evidence a")).to_have_text("https://evidence.aurora.example/tp-7.pdf")
+    expect(second_page.locator("#case-sla")).to_contain_text("36 hours")
+    item = case.items.get()
+    second_page.select_option(f"#measure-{item.pk}", "reject")
+    second_page.fill(f"#reason-{item.pk}", "No mark visible on the photos.")
+    second_page.fill("#id_facts", "The photos show no AURORA mark.")
+    second_page.fill("#id_legal_ground", "E-commerce Law of the PRC art. 42")
+    second_page.locator("#decide-button").click()
+    expect(second_page.locator("#case-status [data-status]")).to_have_attribute("data-status", "closed")
+
+    # The right holder appeals against the rejection with its test purchase.
+    page.goto(f"/cases/{case.pk}/")
+    expect(page.locator("#appeal")).to_contain_text("Appeal against the rejection")
+    page.fill("#id_grounds", "Our test purchase arrived as a counterfeit AURORA lipstick, the mark on its cap.")
+    page.fill("#appeal-form #id_evidence", "https://evidence.aurora.example/tp-7.pdf")
+    page.get_by_role("button", name="Send the appeal").click()
+    expect(page.locator(".appeal[data-status='open']")).to_have_count(1)
+    screenshot(page, "notices-sender-appeal")
+
+    # The marketplace overturns its rejection and blocks the listing.
+    second_page.reload()
+    expect(second_page.locator("#appeal-decision")).to_contain_text("Decide the sender's appeal against the rejection")
+    second_page.select_option("#id_outcome", "overturned")
+    second_page.select_option("#id_measure", "block")
+    second_page.fill("#appeal-decision-form #id_reason", "The test purchase shows the mark on a counterfeit.")
+    screenshot(second_page, "notices-sender-appeal-decision")
+    second_page.get_by_role("button", name="Decide", exact=True).click()
+    expect(second_page.locator("#case-status [data-status]")).to_have_attribute("data-status", "decided")
+    expect(second_page.locator('#case-items [data-measure="block"]')).to_have_count(1)
+    expect(second_page.locator(".appeal[data-status='overturned']")).to_have_count(1)
+    screenshot(second_page, "notices-sender-appeal-overturned")

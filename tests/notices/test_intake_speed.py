@@ -24,8 +24,9 @@ from tests.notices.factories import World, send, world
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What sending a notice of three items on three marketplaces costs, BEGIN and COMMIT left out: 52 before the
-# cases were delivered with the notice, the audit rows written together and the sender's lane remembered.
-STATEMENTS_PER_NOTICE = 17
+# cases were delivered with the notice, the audit rows written together and the sender's lane remembered; two of
+# them read the marketplaces' intake settings (their response times, and which of them take cases by e-mail).
+STATEMENTS_PER_NOTICE = 19
 # The first notice of a sender in a while counts its accuracy too.
 STATEMENTS_FIRST_NOTICE = STATEMENTS_PER_NOTICE + 3
 
@@ -279,7 +280,7 @@ def test_moving_no_case_costs_nothing() -> None:
     assert queries.captured_queries == []
 
 
-def test_a_case_delivered_on_its_own_takes_five_statements() -> None:
+def test_a_case_delivered_on_its_own_takes_six_statements() -> None:
     w = world()
     waiting = submitted_copy(send(w.organisation))
     case = Case.objects.filter(notice=waiting).first()
@@ -288,8 +289,9 @@ def test_a_case_delivered_on_its_own_takes_five_statements() -> None:
     with CaptureQueriesContext(connection) as queries:
         services.case_deliver(case_id=case.pk)
 
-    # the locked case with its notice, sender and marketplace; the update; the timeline; endpoints; both audit rows
-    assert len(statements(queries)) == 5
+    # the locked case with its notice, sender and marketplace; the update; the timeline; endpoints; both audit rows;
+    # whether the marketplace takes cases by e-mail
+    assert len(statements(queries)) == 6
     assert AuditEvent.objects.filter(action="case.transition", subject_id=str(case.pk)).count() == 2
 
 

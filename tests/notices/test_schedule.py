@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from ipbridge.accounts.selectors import actor_for_system
@@ -19,6 +20,15 @@ from tests.notices.factories import send, world
 from tests.notices.test_workflow import case_at, decide_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _status(case_id: int) -> str:
+    """The case's status, read while the schedule's thread may be writing it: SQLite's shared in-memory test
+    database answers "table is locked" instead of waiting, and the next look sees the result."""
+    try:
+        return Case.objects.get(pk=case_id).status
+    except OperationalError:
+        return ""
 
 
 def test_the_embedded_scheduler_lifts_measures_when_the_window_has_closed(
@@ -38,7 +48,7 @@ def test_the_embedded_scheduler_lifts_measures_when_the_window_has_closed(
     stop = schedule.embedded_scheduler_start()
     try:
         deadline = time.monotonic() + 10
-        while Case.objects.get(pk=case.pk).status != CaseStatus.CLOSED and time.monotonic() < deadline:
+        while _status(case.pk) != CaseStatus.CLOSED and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         assert stop is not None

@@ -331,7 +331,7 @@ class AppealDecisionForm(forms.Form):
         if kind == "rejection":
             outcome.choices = [
                 ("upheld", gettext_lazy("Uphold the rejection")),
-                ("overturned", gettext_lazy("Overturn it: take the measure below on the rejected items")),
+                ("overturned", gettext_lazy("Overturn it: take the measure below")),
             ]
             cast(forms.ChoiceField, self.fields["measure"]).choices = [("", "—"), *measure_choices()]
         else:

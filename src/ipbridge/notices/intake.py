@@ -9,8 +9,9 @@ to its webhooks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -172,12 +173,21 @@ def intake_update(
 # --- the e-mail channel -------------------------------------------------------------------------------------------
 
 
-def case_email_queue(case: Case) -> None:
-    """After the transaction, e-mail a newly delivered case to its marketplace's intake address, if it has one."""
-    if MarketplaceIntake.objects.filter(marketplace_id=case.marketplace_id).exclude(email="").exists():
-        from ipbridge.notices import tasks
+def cases_email_queue(cases: Sequence[Case]) -> None:
+    """After the transaction, e-mail each newly delivered case to its marketplace's intake address, if it has
+    one (one look for all the cases' marketplaces)."""
+    emailed = set(
+        MarketplaceIntake.objects.filter(marketplace_id__in={c.marketplace_id for c in cases})
+        .exclude(email="")
+        .values_list("marketplace_id", flat=True)
+    )
+    if not emailed:
+        return
+    from ipbridge.notices import tasks
 
-        enqueue_after_commit(tasks.case_email_send, case.pk)
+    for case in cases:
+        if case.marketplace_id in emailed:
+            enqueue_after_commit(tasks.case_email_send, case.pk)
 
 
 def _case_url(case: Case) -> str:
@@ -311,7 +321,3 @@ def _alert_send(marketplace: Organisation, cases: list[Case], recipients: list[s
             },
         )
     send_mail(subject, body, None, recipients)
-
-
-def response_due(marketplace_hours: dict[int, int], marketplace_id: int, now: datetime) -> datetime:
-    return now + timedelta(hours=marketplace_hours.get(marketplace_id, settings.NOTICE_RESPONSE_HOURS))

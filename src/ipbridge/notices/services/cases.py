@@ -26,6 +26,7 @@ from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field
 from ipbridge.engine import statements
 from ipbridge.notices.accuracy import trusted_flagger_forget
+from ipbridge.notices.intake import cases_email_queue
 from ipbridge.notices.misuse import sender_misuse_decide
 from ipbridge.notices.models import (
     Case,
@@ -103,6 +104,12 @@ def _lane_forget(cases: Sequence[Case], status: str) -> None:
             trusted_flagger_forget(sender_id=sender_id)
 
 
+def _delivered_email(cases: Sequence[Case], status: str) -> None:
+    """A delivered case also goes to its marketplace's intake e-mail address, when it has one."""
+    if status == CaseStatus.DELIVERED:
+        cases_email_queue(cases)
+
+
 def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", at: datetime | None = None) -> Case:
     """Move a (locked) case on, or refuse when the workflow does not allow it from where the case stands."""
     _refuse_unless_allowed(case, status)
@@ -113,6 +120,7 @@ def case_move(case: Case, status: str, *, actor: Actor | None, note: str = "", a
     webhook_event_queue(case=case, event=f"case.{status}")
     audit_rows_write(_transition_audit_rows(case, previous, status, actor=actor, note=note))
     _lane_forget([case], status)
+    _delivered_email([case], status)
     return case
 
 
@@ -160,6 +168,7 @@ def cases_move(
         ]
     )
     _lane_forget(cases, status)
+    _delivered_email(cases, status)
     return list(cases)
 
 

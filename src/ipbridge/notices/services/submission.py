@@ -6,7 +6,6 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from ipbridge.identity.credentials import credentials_current
 from ipbridge.identity.services import mandate_authorise
 from ipbridge.notices.accuracy import trusted_flagger_cached
 from ipbridge.notices.completeness import Draft, EvidenceIn, Gap, ItemIn, draft_gaps, mandates_for
+from ipbridge.notices.intake import response_hours_by_marketplace
 from ipbridge.notices.locators import listing_locator
 from ipbridge.notices.misuse import sender_suspension_check
 from ipbridge.notices.models import (
@@ -241,11 +241,18 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
                     marketplace_slug=slug,
                 )
     now = timezone.now()
-    due = now + timedelta(hours=settings.NOTICE_RESPONSE_HOURS)
     priority = 1 if trusted_flagger_cached(sender=draft.sender) else 0
     named = {i.marketplace for i in draft.items}
+    # Each marketplace's own response time (its service level), the default for those that set none.
+    hours = response_hours_by_marketplace({m.pk for slug, m in marketplaces.items() if slug in named})
     cases = {
-        slug: Case(notice=notice, marketplace=marketplace, response_due_at=due, created_at=now, priority=priority)
+        slug: Case(
+            notice=notice,
+            marketplace=marketplace,
+            response_due_at=now + timedelta(hours=hours[marketplace.pk]),
+            created_at=now,
+            priority=priority,
+        )
         for slug, marketplace in marketplaces.items()
         if slug in named
     }
