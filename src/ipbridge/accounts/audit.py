@@ -138,6 +138,31 @@ def audit_rows_write(rows: Sequence[AuditEvent]) -> list[AuditEvent]:
     return AuditEvent.objects.bulk_create(rows)
 
 
+def audit_system(
+    action: AuditAction | str,
+    *,
+    organisations: Sequence[Organisation],
+    subject: models.Model | None,
+    **details: Any,
+) -> list[AuditEvent]:
+    """What the system did itself (a scheduled job, a delivery), in the log of each organisation concerned, once
+    each, in one insert."""
+    unique = {organisation.pk: organisation for organisation in organisations}
+    return audit_rows_write(
+        [
+            audit_row(
+                action=action,
+                actor=None,
+                actor_label="system",
+                organisation=organisation,
+                subject=subject,
+                details=details,
+            )
+            for organisation in unique.values()
+        ]
+    )
+
+
 def audit_record(
     *,
     action: AuditAction | str,

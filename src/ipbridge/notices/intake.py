@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_act, audit_record
+from ipbridge.accounts.audit import AuditAction, audit_act, audit_system
 from ipbridge.accounts.models import Membership, Organisation, OrganisationKind, Role
 from ipbridge.core.errors import NotFound, PermissionDenied, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
@@ -237,15 +237,13 @@ def case_email_send(*, case_id: int) -> bool:
             body = render_to_string("notices/email/case.txt", context)
         case.emailed_to, case.emailed_at = intake.email, timezone.now()
         case.save(update_fields=["emailed_to", "emailed_at"])
-        for organisation in (case.marketplace, notice.sender):
-            audit_record(
-                action=AuditAction.CASE_EMAILED,
-                actor=None,
-                actor_label="system",
-                organisation=organisation,
-                subject=case,
-                details={"to": intake.email, "language": intake.language},
-            )
+        audit_system(
+            AuditAction.CASE_EMAILED,
+            organisations=[case.marketplace, notice.sender],
+            subject=case,
+            to=intake.email,
+            language=intake.language,
+        )
     # Sent after the row is stamped and committed: a send that fails leaves a stamp and a log entry, never a
     # second copy to a marketplace that already has the first.
     send_mail(subject, body, None, [intake.email])
@@ -277,15 +275,13 @@ def cases_overdue_alert(*, now: datetime | None = None) -> int:
             for case in cases:
                 case.overdue_alerted_at = now
                 webhook_event_queue(case=case, event=OVERDUE_EVENT)
-                for organisation in (marketplace, case.notice.sender):
-                    audit_record(
-                        action=AuditAction.CASE_OVERDUE,
-                        actor=None,
-                        actor_label="system",
-                        organisation=organisation,
-                        subject=case,
-                        details={"due": case.response_due_at.isoformat(), "hours": intake.response_hours},
-                    )
+                audit_system(
+                    AuditAction.CASE_OVERDUE,
+                    organisations=[marketplace, case.notice.sender],
+                    subject=case,
+                    due=case.response_due_at.isoformat(),
+                    hours=intake.response_hours,
+                )
             Case.objects.bulk_update(cases, ["overdue_alerted_at"])
             if intake.overdue_alerts:
                 recipients = _alert_recipients(marketplace, intake)

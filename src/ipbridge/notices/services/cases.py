@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.audit import AuditAction, audit_act, audit_record, audit_row, audit_rows_write
+from ipbridge.accounts.audit import AuditAction, audit_act, audit_row, audit_rows_write, audit_system
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field
@@ -490,15 +490,12 @@ def cases_lift_due(*, now: datetime | None = None) -> int:
             restored = NoticeItem.objects.filter(case=case, status=ItemStatus.ACTED).update(status=ItemStatus.RESTORED)
             case_move(case, CaseStatus.LIFTED, actor=None, note="no complaint or lawsuit shown in time", at=now)
             case_move(case, CaseStatus.CLOSED, actor=None, at=now)
-            for organisation in (case.marketplace, case.notice.sender):
-                audit_record(
-                    action=AuditAction.MEASURES_LIFTED,
-                    actor=None,
-                    actor_label="system",
-                    organisation=organisation,
-                    subject=case,
-                    details={"items": restored},
-                )
+            audit_system(
+                AuditAction.MEASURES_LIFTED,
+                organisations=[case.marketplace, case.notice.sender],
+                subject=case,
+                items=restored,
+            )
             lifted += 1
     return lifted
 
