@@ -3,11 +3,12 @@
 Each notice goes the whole way a right holder's notice goes: the completeness check against what IPBridge
 proved (verified organisation, authenticated right in force), the duplicate check against open items, storage
 of the notice, its items and one case per marketplace (three here), the audit rows of both sides, and the
-dispatch job that delivers each case (run as it is queued, as without a broker). Then one notice of 10,000
-items. The peer is pgbench's built-in TPC-B-like script on a throw-away database of the same server, for two
-clients, so that the figures say how the server itself performs on this machine.
+delivery of each case to its marketplace's inbox. First from one process, notice after notice; then from several
+worker processes at once, each with a connection of its own, as several web processes would send them; then one
+notice of 10,000 items. The peer is pgbench's built-in TPC-B-like script on a throw-away database of the same
+server, for two clients, so that the figures say how the server itself performs on this machine.
 
-    python benchmarks/notice_intake.py [--notices 300] [--pgbench-seconds 10]
+    python benchmarks/notice_intake.py [--notices 300] [--processes 2,4] [--pgbench-seconds 10]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and pgbench; both databases are dropped at the end.
 """
@@ -15,6 +16,7 @@ Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and pgbench; both data
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import re
@@ -122,17 +124,77 @@ def _notice(actor: Any, items: list[Any]) -> None:
     )
 
 
-def _intake(actor: Any, marketplaces: list[str], count: int) -> tuple[float, list[float]]:
+def _intake(actor: Any, marketplaces: list[str], count: int, *, run: str) -> tuple[float, list[float]]:
+    """Send ``count`` notices one after the other; ``run`` keeps their listings apart from other runs' (a listing
+    already open would be merged, not sent again)."""
     from ipbridge.notices.completeness import ItemIn
 
     latencies = []
     started = time.perf_counter()
     for n in range(count):
-        items = [ItemIn(slug, f"https://{slug}.example/listing/{n}") for slug in marketplaces]
+        items = [ItemIn(slug, f"https://{slug}.example/{run}/listing/{n}") for slug in marketplaces]
         began = time.perf_counter()
         _notice(actor, items)
         latencies.append(time.perf_counter() - began)
     return time.perf_counter() - started, latencies
+
+
+def _worker(actor: Any, marketplaces: list[str], count: int, worker: int, start: Any, results: Any) -> None:
+    from django.db import connections
+
+    connections.close_all()  # a connection of its own, never one inherited from the parent
+    _intake(actor, marketplaces, 20, run=f"warm-up-{worker}")
+    start.wait()
+    results.put(_intake(actor, marketplaces, count, run=f"worker-{worker}"))
+    connections.close_all()
+
+
+def _concurrent(actor: Any, marketplaces: list[str], processes: int, count: int) -> tuple[float, list[float]]:
+    """``processes`` workers sending ``count`` notices each, all at once: the notices per second of all of them,
+    from the moment they start together to the moment the last one is done, and every notice's latency."""
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(processes + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_worker, args=(actor, marketplaces, count, worker, start, results))
+        for worker in range(processes)
+    ]
+    for process in workers:
+        process.start()
+    start.wait()
+    began = time.perf_counter()
+    done = [results.get() for _process in workers]
+    elapsed = time.perf_counter() - began
+    for process in workers:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"a worker process failed (exit code {process.exitcode})")
+    return processes * count / elapsed, [latency for _elapsed, latencies in done for latency in latencies]
+
+
+def _burn(rounds: int) -> float:
+    began = time.perf_counter()
+    total = 0
+    for n in range(rounds):
+        total += n * n
+    return time.perf_counter() - began
+
+
+def _parallel_speedup(processes: int, rounds: int = 3_000_000) -> float:
+    """How much more plain Python work ``processes`` busy processes get done at once than one alone: up to the
+    number of cores, if the machine really has them to give (a virtual machine's may share one host core)."""
+    alone = min(_burn(rounds) for _ in range(2))
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        together = max(pool.map(_burn, [rounds] * processes))
+    return processes * alone / together
+
+
+def _milliseconds(latencies: list[float]) -> tuple[float, float]:
+    quantiles = statistics.quantiles(latencies, n=100)
+    return quantiles[49] * 1000, quantiles[98] * 1000
 
 
 def _pgbench(seconds: int) -> str:
@@ -158,9 +220,11 @@ def _pgbench(seconds: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notices", type=int, default=300)
+    parser.add_argument("--notices", type=int, default=300, help="notices from one process, and from each worker")
+    parser.add_argument("--processes", default="2,4", help="how many worker processes at once, comma-separated")
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     args = parser.parse_args()
+    counts = [int(n) for n in args.processes.split(",") if n.strip()]
     if shutil.which("pgbench") is None:
         print("pgbench is not installed; the peer cannot be measured")
         return 1
@@ -170,8 +234,9 @@ def main() -> int:
     try:
         _django(name, workdir)
         actor, marketplaces = _world()
-        _intake(actor, marketplaces, 20)  # warm-up: connections, caches, query plans
-        elapsed, latencies = _intake(actor, marketplaces, args.notices)
+        _intake(actor, marketplaces, 20, run="warm-up")  # connections, caches, query plans
+        elapsed, latencies = _intake(actor, marketplaces, args.notices, run="one-process")
+        together = {n: _concurrent(actor, marketplaces, n, args.notices) for n in counts}
         from ipbridge.notices.completeness import ItemIn
 
         big = [ItemIn(marketplaces[n % 3], f"https://bulk.example/listing/{n}") for n in range(10_000)]
@@ -185,14 +250,21 @@ def main() -> int:
         _database(name, drop=True)
         shutil.rmtree(workdir, ignore_errors=True)
     tps = _pgbench(args.pgbench_seconds)
-    quantiles = statistics.quantiles(latencies, n=100)
-    print(f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs")
+    cores = os.cpu_count() or 1
+    print(
+        f"{platform.python_implementation()} {platform.python_version()}, {cores} CPUs "
+        f"({cores} busy processes get {_parallel_speedup(cores):.1f}× the work of one done)"
+    )
     print()
     print("what                                                         figure")
     print("-----------------------------------------------------------  ----------------")
     print(f"IPBridge notices/s (3 items on 3 marketplaces, one process)    {args.notices / elapsed:10,.1f}")
-    p50, p99 = quantiles[49] * 1000, quantiles[98] * 1000
+    p50, p99 = _milliseconds(latencies)
     print(f"IPBridge latency p50 / p99 ms                                  {p50:6.1f} / {p99:.1f}")
+    for n, (rate, each) in together.items():
+        p50, p99 = _milliseconds(each)
+        print(f"IPBridge notices/s, {n} processes at once{' ' * (22 - len(str(n)))}{rate:10,.1f}")
+        print(f"IPBridge latency p50 / p99 ms, {n} processes{' ' * (19 - len(str(n)))}{p50:6.1f} / {p99:.1f}")
     print(f"IPBridge one notice of 10,000 items, seconds                   {bulk_seconds:10.2f}")
     print(f"pgbench TPC-B-like, 2 clients, transactions/s (peer)           {tps:>10}")
     return 0

@@ -23,7 +23,7 @@ from tests.notices.factories import World, send, world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# What sending a notice of three items on three marketplaces costs, BEGIN and COMMIT left out: 52 before the
+# What sending a notice of three items on three marketplaces costs, BEGIN and COMMIT left out: 46 before the
 # cases were delivered with the notice, the audit rows written together and the sender's lane remembered; two of
 # them read the marketplaces' intake settings (their response times, and which of them take cases by e-mail).
 STATEMENTS_PER_NOTICE = 19

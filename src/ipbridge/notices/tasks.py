@@ -5,7 +5,8 @@ from celery import shared_task
 
 @shared_task(name="ipbridge.notices.notice_dispatch", time_limit=300, soft_time_limit=280)
 def notice_dispatch(notice_id: int) -> None:
-    """Deliver each case of a new notice to its marketplace."""
+    """Deliver the cases of a notice still waiting for delivery (a notice's cases are delivered as it is sent;
+    this is for a notice queued before they were)."""
     from ipbridge.notices.services import notice_deliver
 
     notice_deliver(notice_id=notice_id)
