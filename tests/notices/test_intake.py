@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -141,8 +142,9 @@ def test_a_new_case_is_e_mailed_once_in_the_marketplace_language_with_items_and_
     assert "LB-77" not in body  # the other marketplace's item
     assert "https://evidence.aurora.example/shots/77.png" in body
     assert "TP-2026-114" in body
-    assert f"http://testserver/cases/{case.pk}/" in body or f"/cases/{case.pk}/" in body
+    assert f"{settings.SITE_URL.rstrip('/')}/cases/{case.pk}/\n" in body
     assert "EM 018000001" in body
+    assert body.startswith("通过 IPBridge 向 MegaMart 发送的侵权通知。\n发送方: Aurora Cosmetics S.A.\n")
     case.refresh_from_db()
     assert (case.emailed_to, case.emailed_at is not None) == ("ip-notices@megamart.example", True)
     assert AuditEvent.objects.filter(action="case.emailed", subject_id=str(case.pk)).count() == 2
