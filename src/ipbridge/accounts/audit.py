@@ -193,14 +193,9 @@ def audit_act(
     **details: Any,
 ) -> AuditEvent:
     """``audit_record`` for what an actor did, in the log of its organisation (or of ``organisation``)."""
-    return audit_record(
-        action=action,
-        actor=actor.user,
-        actor_label=actor.label,
-        organisation=organisation or actor.organisation,
-        subject=subject,
-        details=details,
-    )
+    row = audit_act_row(actor, action, subject=subject, organisation=organisation, **details)
+    row.save(force_insert=True)
+    return row
 
 
 def action_label(action: str) -> str:

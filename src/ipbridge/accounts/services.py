@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,6 +35,7 @@ from ipbridge.accounts.models import (
 from ipbridge.accounts.scopes import ALL_SCOPES
 from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
+from ipbridge.core.validation import email_field
 
 INVITATION_VALIDITY = timedelta(days=7)
 API_KEY_PREFIX = "ipb_"
@@ -45,15 +45,6 @@ SELF_SERVICE_KINDS = frozenset(OrganisationKind.values) - {OrganisationKind.OPER
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _clean_email(email: str, *, field: str = "email") -> str:
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid_email", _("Enter a valid e-mail address."), field=field) from exc
-    return email
 
 
 def _clean_name(value: str, *, field: str, max_length: int = 200) -> str:
@@ -121,7 +112,7 @@ def organisation_create(
 
 @transaction.atomic
 def user_create(*, email: str, full_name: str, password: str, check_strength: bool = True) -> User:
-    email = _clean_email(email)
+    email = email_field(email, field="email")
     full_name = _clean_name(full_name, field="full_name")
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("email_taken", _("An account with this e-mail address already exists."), field="email")
@@ -290,7 +281,7 @@ def invitation_email_deliver(*, invitation_id: int, token: str, language: str) -
 @transaction.atomic
 def invitation_send(*, actor: Actor, email: str, role: str = Role.MEMBER) -> Invitation:
     actor.require("accounts:write")
-    email = _clean_email(email)
+    email = email_field(email, field="email")
     if role not in Role.values:
         raise ValidationFailed("invalid_choice", _("Unknown role."), field="role")
     if Membership.objects.filter(organisation=actor.organisation, user__email__iexact=email).exists():

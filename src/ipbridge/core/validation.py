@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from ipbridge.core.errors import ValidationFailed
@@ -17,6 +19,19 @@ def text_field(value: str, *, field: str, max_length: int, required: bool = True
     if len(value) > max_length:
         raise ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": max_length}, field=field)
     return value
+
+
+def email_field(value: str, *, field: str, required: bool = True) -> str:
+    """``value`` stripped and lower-cased if it is an e-mail address (or empty, when not required); else the
+    refusal."""
+    email = (value or "").strip().lower()
+    if not email and not required:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed("invalid_email", _("Enter a valid e-mail address."), field=field) from exc
+    return email
 
 
 def choice_field(value: str, choices: Iterable[str], *, field: str) -> str:

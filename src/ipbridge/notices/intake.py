@@ -15,9 +15,7 @@ from datetime import datetime
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,8 +27,8 @@ from ipbridge.accounts.audit import AuditAction, audit_act, audit_system
 from ipbridge.accounts.models import Membership, Organisation, OrganisationKind, Role
 from ipbridge.core.errors import NotFound, PermissionDenied, ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
-from ipbridge.core.validation import choice_field
-from ipbridge.notices.models import Case, ItemStatus, MarketplaceIntake
+from ipbridge.core.validation import choice_field, email_field
+from ipbridge.notices.models import Case, ItemStatus, MarketplaceIntake, WebhookEndpoint
 from ipbridge.notices.selectors import AWAITING_DECISION, notice_evidence
 from ipbridge.notices.webhooks import webhook_event_queue
 
@@ -50,17 +48,13 @@ class Intake:
     overdue_alerts: bool
     configured: bool
     updated_at: datetime | None
+    webhooks: bool  # it has an active webhook endpoint
 
     @property
     def channels(self) -> tuple[str, ...]:
-        """The ways the marketplace receives its cases: always its inbox and the API; e-mail when it has an
-        address; webhooks when it has an active endpoint."""
-        found = ["inbox", "api"]
-        if self.marketplace.webhook_endpoints.filter(active=True).exists():
-            found.append("webhooks")
-        if self.email:
-            found.append("email")
-        return tuple(found)
+        """The ways the marketplace receives its cases: always its inbox and the API; webhooks when it has an
+        active endpoint; e-mail when it has an address."""
+        return ("inbox", "api", *(("webhooks",) if self.webhooks else ()), *(("email",) if self.email else ()))
 
 
 def _marketplace(slug: str) -> Organisation:
@@ -70,36 +64,45 @@ def _marketplace(slug: str) -> Organisation:
     return marketplace
 
 
-def intake_of(marketplace: Organisation) -> Intake:
-    row = MarketplaceIntake.objects.filter(marketplace=marketplace).first()
-    if row is None:
-        return Intake(
-            marketplace=marketplace,
-            response_hours=settings.NOTICE_RESPONSE_HOURS,
-            email="",
-            language=settings.LANGUAGE_CODE,
-            overdue_alerts=True,
-            configured=False,
-            updated_at=None,
-        )
-    return Intake(
-        marketplace=marketplace,
-        response_hours=row.response_hours,
-        email=row.email,
-        language=row.language,
-        overdue_alerts=row.overdue_alerts,
-        configured=True,
-        updated_at=row.updated_at,
+def _intakes(marketplaces: Sequence[Organisation]) -> list[Intake]:
+    """The marketplaces' intake settings, in their order, in two reads whatever their number."""
+    ids = [m.pk for m in marketplaces]
+    rows = {row.marketplace_id: row for row in MarketplaceIntake.objects.filter(marketplace_id__in=ids)}
+    hooked = set(
+        WebhookEndpoint.objects.filter(active=True, organisation_id__in=ids).values_list("organisation_id", flat=True)
     )
+    found = []
+    for marketplace in marketplaces:
+        row = rows.get(marketplace.pk)
+        found.append(
+            Intake(
+                marketplace=marketplace,
+                response_hours=row.response_hours if row else settings.NOTICE_RESPONSE_HOURS,
+                email=row.email if row else "",
+                language=row.language if row else settings.LANGUAGE_CODE,
+                overdue_alerts=row.overdue_alerts if row else True,
+                configured=row is not None,
+                updated_at=row.updated_at if row else None,
+                webhooks=marketplace.pk in hooked,
+            )
+        )
+    return found
 
 
-def intake_get(*, slug: str) -> Intake:
-    """A marketplace's intake settings: public, so that senders know how fast it commits to answer."""
+def intake_of(marketplace: Organisation) -> Intake:
+    return _intakes([marketplace])[0]
+
+
+def intake_get(*, actor: Actor, slug: str) -> Intake:
+    """A marketplace's intake settings, for anyone who handles notices: senders know how fast it commits to
+    answer. Only the marketplace itself and operators see the address (``intake_private``)."""
+    actor.require("notices:read")
     return intake_of(_marketplace(slug))
 
 
-def intakes_list() -> list[Intake]:
-    return [intake_of(m) for m in Organisation.objects.filter(kind=OrganisationKind.MARKETPLACE).order_by("name")]
+def intakes_list(*, actor: Actor) -> list[Intake]:
+    actor.require("notices:read")
+    return _intakes(list(Organisation.objects.filter(kind=OrganisationKind.MARKETPLACE).order_by("name")))
 
 
 def response_hours_by_marketplace(marketplace_ids: set[int]) -> dict[int, int]:
@@ -117,14 +120,19 @@ def _language(value: str) -> str:
     return choice_field(value.strip().lower(), codes, field="language")
 
 
-def intake_for_edit(*, actor: Actor, slug: str) -> Intake:
-    """A marketplace's intake, for someone who may change it: its own admins, or an operator (for a marketplace
+def _editable_marketplace(actor: Actor, slug: str) -> Organisation:
+    """The marketplace, if the actor may change its intake: its own admins, or an operator (for a marketplace
     without members). Refused otherwise."""
     actor.require("accounts:write")
     marketplace = _marketplace(slug)
     if not actor.is_operator and actor.organisation.pk != marketplace.pk:
         raise PermissionDenied(_("Only the marketplace itself or an operator may change this."), code="not_marketplace")
-    return intake_of(marketplace)
+    return marketplace
+
+
+def intake_for_edit(*, actor: Actor, slug: str) -> Intake:
+    """A marketplace's intake, for someone who may change it."""
+    return intake_of(_editable_marketplace(actor, slug))
 
 
 def intake_private(*, actor: Actor, found: Intake) -> bool:
@@ -137,7 +145,7 @@ def intake_update(
     *, actor: Actor, slug: str, response_hours: int, email: str = "", language: str = "en", overdue_alerts: bool = True
 ) -> Intake:
     """Set a marketplace's intake: by its own admins, or by an operator (for a marketplace without members)."""
-    marketplace = intake_for_edit(actor=actor, slug=slug).marketplace
+    marketplace = _editable_marketplace(actor, slug)
     if not MIN_RESPONSE_HOURS <= response_hours <= MAX_RESPONSE_HOURS:
         raise ValidationFailed(
             "out_of_range",
@@ -145,12 +153,7 @@ def intake_update(
             % {"low": MIN_RESPONSE_HOURS, "high": MAX_RESPONSE_HOURS},
             field="response_hours",
         )
-    email = email.strip().lower()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise ValidationFailed("invalid_email", _("Enter a valid e-mail address."), field="email") from exc
+    email = email_field(email, field="email", required=False)
     language = _language(language)
     row, _created = MarketplaceIntake.objects.select_for_update().get_or_create(
         marketplace=marketplace, defaults={"response_hours": response_hours}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +13,7 @@ from ipbridge.accounts.audit import AuditAction, audit_act
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from ipbridge.accounts.services import organisation_verification_decided, organisation_verification_pending
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
-from ipbridge.core.validation import text_field
+from ipbridge.core.validation import email_field, text_field
 from ipbridge.identity import codes
 from ipbridge.identity.models import (
     ORGANISATION_DOCUMENT_KINDS,
@@ -151,11 +149,7 @@ def identity_domain_code_send(*, actor: Actor, email: str) -> VerificationCode:
     profile = _profile_for_update(actor.organisation)
     if not profile.email_domain:
         raise ValidationFailed("required", _("Give your organisation's e-mail domain first."), field="email_domain")
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid_email", _("Enter a valid e-mail address."), field="email") from exc
+    email = email_field(email, field="email")
     if email.rpartition("@")[2] != profile.email_domain:
         raise ValidationFailed(
             "wrong_domain",

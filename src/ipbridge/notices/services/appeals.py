@@ -55,22 +55,21 @@ def _appeal_basis(case: Case, organisation_id: int) -> tuple[str, datetime | Non
         acted = NoticeItem.objects.filter(case=case, status=ItemStatus.ACTED)
         if case.status not in WITH_MEASURES or not acted.exists():
             raise Conflict("nothing_to_appeal", _("No measure of this case stands against your items."))
-        basis: tuple[str, datetime | None] = (AppealKind.AGAINST_MEASURES, case.decided_at)
+        kind, decided_at = AppealKind.AGAINST_MEASURES, case.decided_at
     elif organisation_id in (case.notice.sender_id, case.notice.principal_id):
         rejection = _latest_rejection(case) if case.status != CaseStatus.WITHDRAWN else None
         if rejection is None:
             raise Conflict("nothing_to_appeal", _("No item of this case was rejected."))
-        basis = (AppealKind.AGAINST_REJECTION, rejection.decided_at)
+        kind, decided_at = AppealKind.AGAINST_REJECTION, rejection.decided_at
     else:
         raise PermissionDenied(
             _("Only the merchant the notice is about, or the notice's sender, may appeal."), code="not_a_party"
         )
-    kind, decided_at = basis
     if decided_at is not None and timezone.now() > decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS):
         raise Conflict("appeal_window_closed", _("The time to appeal against this decision has passed."))
     if Appeal.objects.filter(case=case, kind=kind, status=AppealStatus.OPEN).exists():
         raise Conflict("appeal_open", _("An appeal on this case is already waiting for the marketplace."))
-    return basis
+    return kind, decided_at
 
 
 def appeal_available(*, case: Case, organisation_id: int) -> str | None:

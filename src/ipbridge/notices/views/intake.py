@@ -22,14 +22,13 @@ from ipbridge.web.pages import ActingRequest, acting
 @require_GET
 def intake_list(request: ActingRequest) -> HttpResponse:
     actor = request.actor
-    actor.require("notices:read")
     rows = [
         {
             "intake": found,
             "private": intake.intake_private(actor=actor, found=found),
             "editable": actor.can("accounts:write") and intake.intake_private(actor=actor, found=found),
         }
-        for found in intake.intakes_list()
+        for found in intake.intakes_list(actor=actor)
     ]
     return render(request, "notices/intake_list.html", {"rows": rows})
 
