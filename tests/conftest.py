@@ -16,6 +16,17 @@ def _fast_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _evidence_store(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test stores evidence files in a directory of its own."""
+    storages = dict(settings.STORAGES)
+    storages["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("evidence"))},
+    }
+    settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked() -> None:
     """A page rendered in Chinese by an earlier test must not leave its language active in this thread."""
     from django.utils import translation

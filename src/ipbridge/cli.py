@@ -273,6 +273,134 @@ def credential_verify(token: str, jwks_source: str | None, timeout: float) -> No
         click.echo("  revocation: not checked, the credential names no status address")
 
 
+@main.group("evidence")
+def evidence() -> None:
+    """The evidence vault: add a file, export a package, verify a package offline, check the log."""
+
+
+@evidence.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", required=True, help="The organisation the evidence belongs to (its slug).")
+@click.option("--name", default="", help="A name for the item (default: the file's name).")
+@click.option("--note", "notes", default="", help="Notes on the item.")
+@click.option("--url", "captured_url", default="", help="Where it was captured.")
+@click.option("--marketplace", default="", help="The marketplace it was captured on (its slug).")
+@click.option("--listing-id", default="", help="The marketplace's id of the listing.")
+def evidence_add(
+    file: Path, org_slug: str, name: str, notes: str, captured_url: str, marketplace: str, listing_id: str
+) -> None:
+    """Store FILE (streamed, by its SHA-256) as evidence of an organisation, log it, and print the new item's id."""
+    _setup()
+    from ipbridge.accounts import selectors
+    from ipbridge.core.errors import ApplicationError
+    from ipbridge.evidence import services
+
+    try:
+        organisation = selectors.organisation_by_slug(org_slug)
+        with file.open("rb") as stream:
+            item = services.evidence_add(
+                actor=selectors.actor_for_system(organisation),
+                name=name or file.name,
+                upload=stream,
+                captured_url=captured_url,
+                marketplace=marketplace,
+                listing_id=listing_id,
+                notes=notes,
+            )
+    except ApplicationError as exc:
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    click.echo(item.pk)
+
+
+@evidence.command("export")
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", default="", help="Export as this organisation (default: the operators).")
+def evidence_export(ids: tuple[int, ...], out_path: Path, org_slug: str) -> None:
+    """Write an evidence package of the items IDS: files, manifest, leaves, proofs, signed tree head, keys."""
+    _setup()
+    from ipbridge.accounts import selectors
+    from ipbridge.core.errors import ApplicationError
+    from ipbridge.evidence import services
+
+    organisation = selectors.organisation_by_slug(org_slug) if org_slug else selectors.operator_organisation()
+    if organisation is None:
+        _fail("this instance has no operator organisation; name one with --org")
+    partial = out_path.with_name(out_path.name + ".partial")
+    try:
+        with partial.open("wb") as out:
+            services.evidence_export(actor=selectors.actor_for_system(organisation), evidence_ids=ids, out=out)
+    except ApplicationError as exc:
+        partial.unlink(missing_ok=True)
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    partial.replace(out_path)
+    click.echo(f"{len(set(ids))} item(s) written to {out_path}")
+
+
+@evidence.command("verify")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--jwks", "jwks_source", default=None, help="Trust only these keys (a JWKS file or its URL).")
+@click.option(
+    "--tsa-cert",
+    "tsa_certs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust time-stamps signed by this certificate or its issuer (PEM or DER); repeatable.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every check that passed too.")
+def evidence_verify(package: Path, jwks_source: str | None, tsa_certs: tuple[Path, ...], verbose: bool) -> None:
+    """Check an evidence package offline: every file against its leaf, every leaf's inclusion proof, the signed
+    tree head, and its time-stamp. Exits with 0 only when the package is intact."""
+    from ipbridge.engine import credentials, evidence_package, timestamps
+
+    keys = None
+    if jwks_source:
+        try:
+            keys = credentials.jwks_load(jwks_source)
+        except (OSError, ValueError) as exc:
+            _fail(f"--jwks: {exc}")
+    trusted = [path.read_bytes() for path in tsa_certs]
+
+    def timestamp_check(token: bytes, data: bytes) -> str:
+        check = timestamps.timestamp_verify(token, data, trusted=trusted)
+        if not check.valid:
+            return f"the time-stamp does not hold: {check.detail}"
+        return ""
+
+    report = evidence_package.package_verify(package, keys=keys, timestamp_check=timestamp_check)
+    if verbose:
+        for line in report.checks:
+            click.echo(f"ok: {line}")
+    for line in report.failures:
+        click.echo(f"FAILED: {line}")
+    if not report.ok:
+        click.echo(f"{package}: NOT intact ({len(report.failures)} failure(s))")
+        sys.exit(1)
+    head = report.tree_head
+    size = f" in a log of {head.size} leaves, root {head.root.hex()}" if head else ""
+    click.echo(f"{package}: intact — {report.items} item(s){size}")
+
+
+@evidence.command("check")
+@click.option("--files", is_flag=True, help="Also read every stored file again and check its SHA-256.")
+def evidence_check(files: bool) -> None:
+    """Check the whole evidence log: rows against leaves, leaves against nodes, nodes against the signed tree
+    heads. Exits with 0 only when nothing was altered."""
+    _setup()
+    from ipbridge.evidence import services
+
+    run = services.log_check_run(files=files)
+    for problem in run.problems:
+        click.echo(f"FAILED: {problem}")
+    click.echo(
+        f"{run.size} leaves, {run.items} item(s), {run.custody_events} custody event(s), {run.heads} tree head(s)"
+        + (f", {run.files} file(s)" if files else "")
+        + (": intact" if run.ok else f": {len(run.problems)} problem(s)")
+    )
+    if not run.ok:
+        sys.exit(1)
+
+
 @main.command("worker", context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def worker(args: tuple[str, ...]) -> None:

@@ -82,6 +82,12 @@ class AuditAction(models.TextChoices):
     SENDER_WARNED = "sender.warned", _("Sender warned for misuse of notices")
     SENDER_SUSPENDED = "sender.suspended", _("Sender suspended for misuse of notices")
     SENDER_MEASURE_LIFTED = "sender.measure_lifted", _("Measure against a sender lifted")
+    EVIDENCE_ADDED = "evidence.added", _("Evidence added")
+    EVIDENCE_SHARED = "evidence.shared", _("Evidence shared")
+    EVIDENCE_UNSHARED = "evidence.unshared", _("Evidence sharing ended")
+    EVIDENCE_ATTACHED = "evidence.attached", _("Evidence attached to a case")
+    EVIDENCE_EXPORTED = "evidence.exported", _("Evidence exported")
+    EVIDENCE_LOG_CHECK_FAILED = "evidence.log_check_failed", _("Evidence log check found tampering")
 
 
 def audit_row(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ipbridge.rights",
     "ipbridge.identity",
     "ipbridge.notices",
+    "ipbridge.evidence",
     "ipbridge.web",
 ]
 
@@ -186,6 +187,13 @@ CREDENTIAL_KEY_SECRET = env.str("CREDENTIAL_KEY_SECRET", default="") or SECRET_K
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=2 * 1024 * 1024)
+# The evidence vault: the largest file, what an archive may unpack to (more is a zip bomb) and hold, how often
+# the log's tree head is signed, and an optional RFC 3161 time-stamping authority stamping each tree head.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=2 * 1024**3)
+EVIDENCE_ZIP_MAX_BYTES = env.int("EVIDENCE_ZIP_MAX_BYTES", default=4 * 1024**3)
+EVIDENCE_ZIP_MAX_ENTRIES = env.int("EVIDENCE_ZIP_MAX_ENTRIES", default=10_000)
+EVIDENCE_TSA_URL = env.str("EVIDENCE_TSA_URL", default="")
+EVIDENCE_TSA_TIMEOUT = env.float("EVIDENCE_TSA_TIMEOUT", default=10.0)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -217,6 +225,27 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "files")))
 STORAGES = {
     "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Evidence files, by SHA-256: a local directory, or S3-compatible object storage (EVIDENCE_STORAGE=s3).
+    "evidence": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env.str("EVIDENCE_S3_BUCKET", default="ipbridge-evidence"),
+                "endpoint_url": env.str("EVIDENCE_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("EVIDENCE_S3_REGION", default="") or None,
+                "access_key": env.str("EVIDENCE_S3_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env.str("EVIDENCE_S3_SECRET_ACCESS_KEY", default="") or None,
+                "file_overwrite": False,
+                "default_acl": None,
+                "querystring_auth": True,
+            },
+        }
+        if env.str("EVIDENCE_STORAGE", default="local") == "s3"
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(Path(env.str("EVIDENCE_ROOT", default=str(MEDIA_ROOT / "evidence"))))},
+        }
+    ),
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
@@ -253,6 +282,16 @@ CELERY_BEAT_SCHEDULE = {
     "notices-overdue-alert": {
         "task": "ipbridge.notices.cases_overdue_alert",
         "schedule": env.int("DEADLINE_CHECK_SECONDS", default=300),
+    },
+    # Sign the evidence log's tree head when leaves were added since the last one.
+    "evidence-tree-head": {
+        "task": "ipbridge.evidence.tree_head_sign",
+        "schedule": env.int("EVIDENCE_TREE_HEAD_SECONDS", default=300),
+    },
+    # Check the whole evidence log (rows, leaves, nodes, signed heads and files) for tampering, daily.
+    "evidence-log-check": {
+        "task": "ipbridge.evidence.log_check",
+        "schedule": env.int("EVIDENCE_LOG_CHECK_SECONDS", default=86400),
     },
     "notices-webhooks-deliver": {
         "task": "ipbridge.notices.webhooks_deliver_due",

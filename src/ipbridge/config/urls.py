@@ -4,6 +4,8 @@ from django_otp.admin import OTPAdminSite
 
 from ipbridge.accounts.api import router as accounts_router
 from ipbridge.core.api import api
+from ipbridge.evidence.api import public as evidence_public_router
+from ipbridge.evidence.api import router as evidence_router
 from ipbridge.identity.api import public as identity_public_router
 from ipbridge.identity.api import router as identity_router
 from ipbridge.identity.views.credentials import jwks_json
@@ -18,6 +20,8 @@ api.add_router("/", identity_public_router)
 api.add_router("/", identity_router)
 api.add_router("/", notices_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", evidence_public_router)
+api.add_router("/", evidence_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 
@@ -30,5 +34,6 @@ urlpatterns = [
     path("", include("ipbridge.rights.urls")),
     path("", include("ipbridge.identity.urls")),
     path("", include("ipbridge.notices.urls")),
+    path("", include("ipbridge.evidence.urls")),
     path("", include("ipbridge.web.urls")),
 ]

@@ -3,10 +3,12 @@ errors into JSON bodies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
@@ -22,6 +24,20 @@ from ipbridge.accounts.selectors import actor_for_api_key, actor_for_user, two_f
 from ipbridge.accounts.services import api_key_authenticate
 from ipbridge.core import idempotency
 from ipbridge.core.errors import ApplicationError
+
+
+class Rendered:
+    """A query rendered page by page: the paginator counts and slices first, so only one page is built."""
+
+    def __init__(self, rows: QuerySet[Any], render: Callable[[Any], dict[str, Any]]):
+        self.rows = rows
+        self.render = render
+
+    def __len__(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return [self.render(row) for row in self.rows[window]]
 
 
 class ApiKeyAuth(HttpBearer):

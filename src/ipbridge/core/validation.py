@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext as _
 
 from ipbridge.core.errors import ValidationFailed
@@ -32,6 +32,23 @@ def email_field(value: str, *, field: str, required: bool = True) -> str:
     except ValidationError as exc:
         raise ValidationFailed("invalid_email", _("Enter a valid e-mail address."), field=field) from exc
     return email
+
+
+_web_url = URLValidator(schemes=["http", "https"])
+
+
+def url_field(value: str, *, field: str, max_length: int = 2000, required: bool = True) -> str:
+    """``value`` stripped if it is an http(s) address (or empty, when not required); else the refusal."""
+    url = text_field(value, field=field, max_length=max_length, required=required)
+    if not url:
+        return ""
+    try:
+        _web_url(url)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "invalid_url", _("Enter a web address starting with http:// or https://."), field=field
+        ) from exc
+    return url
 
 
 def choice_field(value: str, choices: Iterable[str], *, field: str) -> str:

@@ -3,17 +3,16 @@ reasons. Parse, call a service or a selector, serialise."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
+from ipbridge.core.api import Rendered
 from ipbridge.core.validation import right_references
 from ipbridge.notices import accuracy, intake, misuse, selectors, services
 from ipbridge.notices.accuracy import Accuracy
@@ -50,20 +49,6 @@ from ipbridge.notices.schemas import (
 )
 
 router = Router(tags=["notices"])
-
-
-class _Rendered:
-    """A query rendered page by page: the paginator counts and slices first, so only one page is built."""
-
-    def __init__(self, rows: QuerySet[Any], render: Callable[[Any], dict[str, Any]]):
-        self.rows = rows
-        self.render = render
-
-    def __len__(self) -> int:
-        return self.rows.count()
-
-    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        return [self.render(row) for row in self.rows[window]]
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -112,7 +97,7 @@ def notice_submit(
 @paginate(LimitOffsetPagination)
 def notices_list(request: HttpRequest) -> Any:
     """Notices your organisation sent, or that were sent for it; newest first."""
-    return _Rendered(selectors.notices_visible(actor=_actor(request)), notice_out)
+    return Rendered(selectors.notices_visible(actor=_actor(request)), notice_out)
 
 
 def _figures(figures: Accuracy) -> dict[str, Any]:
@@ -163,7 +148,7 @@ def cases_list(request: HttpRequest, status: str = "", overdue: bool = False, no
     """Cases you may see: a marketplace's own, the cases of notices you sent, cases forwarded to you as merchant.
     Trusted flaggers' first, then oldest first. ``overdue``: waiting for a decision past their due time."""
     cases = selectors.cases_visible(actor=_actor(request), status=status, overdue=overdue, notice_id=notice_id)
-    return _Rendered(cases, case_out)
+    return Rendered(cases, case_out)
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS}, operation_id="case_get")

@@ -14,8 +14,8 @@ from pydantic import Field
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
+from ipbridge.core.api import Rendered
 from ipbridge.notices import webhooks
-from ipbridge.notices.api import _Rendered
 from ipbridge.notices.models import WebhookDelivery, WebhookEndpoint
 
 router = Router(tags=["webhooks"])
@@ -241,7 +241,7 @@ def webhook_endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> di
 @paginate(LimitOffsetPagination)
 def webhook_deliveries_list(request: HttpRequest, status: str = "") -> Any:
     """Deliveries to your endpoints, newest first; ``status``: pending, delivered or dead."""
-    return _Rendered(webhooks.webhook_deliveries_list(actor=_actor(request), status=status), _delivery_out)
+    return Rendered(webhooks.webhook_deliveries_list(actor=_actor(request), status=status), _delivery_out)
 
 
 @router.post(

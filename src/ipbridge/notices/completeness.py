@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
+from ipbridge.evidence.selectors import vault_items_owned, vault_reference
 from ipbridge.identity.models import Mandate
 from ipbridge.identity.selectors import mandate_covering, rights_held
 from ipbridge.rights.models import IN_FORCE_STATUSES, Right, RightKind
@@ -53,7 +54,7 @@ class ItemIn:
 @dataclass(frozen=True)
 class EvidenceIn:
     kind: str
-    reference: str  # where the evidence is: an evidence id, a URL
+    reference: str  # where the evidence is: an item of the sender's vault (``evidence:<id>``), a URL
     description: str = ""
 
 
@@ -77,6 +78,24 @@ class Gap:
     code: str
     field: str
     label: str | Promise
+
+
+def _vault_gaps(draft: Draft) -> list[Gap]:
+    """Evidence named from the vault must be the sender's own items: they are attached to every case."""
+    named = [(e.reference.strip(), vault_reference(e.reference)) for e in draft.evidence]
+    named = [(text, number) for text, number in named if number is not None]
+    if not named:
+        return []
+    owned = vault_items_owned(organisation_id=draft.sender.pk, evidence_ids={n for _t, n in named if n})
+    return [
+        Gap(
+            "evidence_reference",
+            "evidence",
+            _("%(reference)s is not an item of your evidence vault.") % {"reference": text},
+        )
+        for text, number in named
+        if number not in owned
+    ]
 
 
 _url = URLValidator(schemes=["http", "https"])
@@ -126,6 +145,7 @@ def draft_gaps(draft: Draft, *, marketplaces: dict[str, Organisation]) -> list[G
                         _("%(right)s needs: %(evidence)s.") % {"right": label, "evidence": EvidenceKind(needed).label},
                     )
                 )
+    gaps.extend(_vault_gaps(draft))
     gaps.extend(_item_gaps(draft, marketplaces))
     if len(draft.explanation.strip()) < MIN_EXPLANATION:
         gaps.append(

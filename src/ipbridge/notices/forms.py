@@ -190,8 +190,9 @@ class NoticeForm(forms.Form):
         self.fields["rights"].choices = rights  # type: ignore[attr-defined]
         kinds = "; ".join(f"{value} — {label}" for value, label in EvidenceKind.choices)
         self.fields["evidence"].help_text = _(
-            "The kind, then where the evidence is (an evidence id or a URL), e.g. "
-            "“test_purchase https://files.example/order-118.pdf”. Kinds: %(kinds)s."
+            "The kind, then where the evidence is: an item of your evidence vault as evidence:ID (attached to "
+            "every case), or a URL, e.g. “screenshot evidence:12” or “test_purchase "
+            "https://files.example/order-118.pdf”. Kinds: %(kinds)s."
         ) % {"kinds": kinds}
 
 

@@ -15,6 +15,8 @@ from ipbridge.accounts.audit import AuditAction, audit_act, audit_act_row
 from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
 from ipbridge.core.validation import text_field
+from ipbridge.evidence.selectors import vault_reference
+from ipbridge.evidence.services import evidence_attach_to_cases
 from ipbridge.identity.credentials import credentials_current
 from ipbridge.identity.services import mandate_authorise
 from ipbridge.notices.accuracy import trusted_flagger_cached
@@ -283,6 +285,8 @@ def _notice_store(actor: Actor, draft: Draft, marketplaces: dict[str, Organisati
             )
         )
     NoticeItem.objects.bulk_create(rows, batch_size=_CHUNK)
+    vault = [vault_reference(e.reference) for e in draft.evidence]
+    evidence_attach_to_cases(actor=actor, evidence_ids=[i for i in vault if i], cases=list(cases.values()))
     # A case all of whose items were already open elsewhere has nothing to decide.
     counts: dict[int, int] = defaultdict(int)
     for row in rows:
