@@ -51,6 +51,10 @@ def enqueue_after_commit(task: Task[Any, Any], *args: Any) -> None:
         if in_background_thread():
             _background().submit(_run_here, task, args)
             return
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No broker: run it here. (Celery's own eager path reaches for a broker connection it never uses.)
+            task.apply(args=args)
+            return
         try:
             task.apply_async(args=args)
         except Exception:
