@@ -1,6 +1,8 @@
 """The demo's notices: the demo right holders and their agent notify the demo marketplaces through the same
 services people use, and the cases stand at every step of the statutory path — delivered, acknowledged, measures
-taken and forwarded, a counter-notice in its window, a rejection and the sender's appeal against it. The
+taken and forwarded, a counter-notice in its window, a rejection and the sender's appeal against it. Aurora's
+first notice names two items of its evidence vault, so they are attached to each of its cases, and the other
+parties add evidence of their own. The
 marketplaces' intake settings differ: MegaMart answers within 48 hours, LiveBuy within 12, and Little Bazaar,
 whose systems are not connected, gets each case by e-mail (set by an operator)."""
 
@@ -11,6 +13,7 @@ from django.test.utils import override_settings
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
 from ipbridge.accounts.selectors import actor_for_user
+from ipbridge.evidence.demo import demo_captures, demo_evidence_load
 from ipbridge.notices import intake, services
 from ipbridge.notices.completeness import EvidenceIn, ItemIn
 from ipbridge.notices.models import Case, Notice, NoticeItem
@@ -74,6 +77,7 @@ def _load() -> None:
         actor=operator, slug="little-bazaar", response_hours=72, email="notices@littlebazaar.demo", language="en"
     )
 
+    screenshot, test_purchase = demo_captures(aurora)
     first = services.notice_submit(
         actor=aurora,
         rights=[("EM", "018234567")],
@@ -88,8 +92,8 @@ def _load() -> None:
         notifier_name="Amélie Laurent",
         notifier_email="brand@aurora.demo",
         evidence=[
-            EvidenceIn("screenshot", "https://evidence.aurora.demo/captures/88120.pdf", "Listing captured 2026-11-28"),
-            EvidenceIn("test_purchase", "Test purchase TP-2026-114: no batch code, no hologram"),
+            EvidenceIn("screenshot", f"evidence:{screenshot.pk}", "Listing captured 2026-11-28"),
+            EvidenceIn("test_purchase", f"evidence:{test_purchase.pk}", "Test purchase TP-2026-114"),
         ],
         idempotency_key="demo-aurora-1",
     )
@@ -134,3 +138,10 @@ def _load() -> None:
         idempotency_key="demo-lumina-1",
     )
     _decide(_case(for_lumina, "megamart"), megamart, "block", merchant="golden-dragon-trading")
+    demo_evidence_load(
+        bright=bright,
+        livebuy=livebuy,
+        brandguard=brandguard,
+        aurora=aurora,
+        cases={"megamart": at_megamart, "livebuy": _case(first, "livebuy"), "lumina": _case(for_lumina, "megamart")},
+    )
