@@ -31,10 +31,13 @@ __all__ = [
     "TOKEN_TYPE",
     "KeyPair",
     "Verification",
+    "b64url_decode",
+    "json_object",
     "jwks",
     "jwks_load",
     "key_from_private",
     "key_generate",
+    "published_key",
     "sign",
     "status_check",
     "verify",
@@ -90,7 +93,7 @@ def _b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _b64url_decode(segment: str) -> bytes | None:
+def b64url_decode(segment: str) -> bytes | None:
     """Decode one base64url segment, or None unless it is its bytes' one canonical unpadded encoding.
 
     Being strict keeps tokens non-malleable: no two spellings of a token carry the same signed bytes.
@@ -157,7 +160,7 @@ def _refusal(reason: str, detail: str, *, kid: str = "", claims: dict[str, Any] 
     return Verification(valid=False, reason=reason, detail=detail, claims=claims or {}, kid=kid)
 
 
-def _json_object(data: bytes) -> dict[str, Any] | None:
+def json_object(data: bytes) -> dict[str, Any] | None:
     def no_constants(name: str) -> None:
         raise ValueError(f"{name} is not JSON")
 
@@ -187,7 +190,7 @@ def _is_media_type(typ: object) -> bool:
     return typ.removeprefix("application/") == TOKEN_TYPE
 
 
-def _public_key(keys: Mapping[str, Any], kid: str) -> Ed25519PublicKey | None:
+def published_key(keys: Mapping[str, Any], kid: str) -> Ed25519PublicKey | None:
     """The Ed25519 signing key published under this kid, or None. Keys of other types are never candidates."""
     entries = keys.get("keys") if isinstance(keys, Mapping) else None
     for jwk in entries if isinstance(entries, list) else []:
@@ -197,7 +200,7 @@ def _public_key(keys: Mapping[str, Any], kid: str) -> Ed25519PublicKey | None:
             continue
         if jwk.get("use", "sig") != "sig" or not isinstance(jwk.get("x"), str):
             continue
-        raw = _b64url_decode(jwk["x"])
+        raw = b64url_decode(jwk["x"])
         if raw is not None and len(raw) == 32:
             return Ed25519PublicKey.from_public_bytes(raw)
     return None
@@ -228,8 +231,8 @@ def verify(
     segments = token.split(".")
     if len(segments) != 3:
         return _refusal("malformed", malformed)
-    raw_header, raw_payload, raw_signature = (_b64url_decode(segment) for segment in segments)
-    header = _json_object(raw_header) if raw_header is not None else None
+    raw_header, raw_payload, raw_signature = (b64url_decode(segment) for segment in segments)
+    header = json_object(raw_header) if raw_header is not None else None
     if header is None:
         return _refusal("malformed", malformed)
     kid = header["kid"] if isinstance(header.get("kid"), str) else ""
@@ -245,7 +248,7 @@ def verify(
         return _refusal("wrong_type", "The token is not an IPBridge credential.", kid=kid)
     if not kid:
         return _refusal("unknown_key", "The credential does not name the key it was signed with.")
-    public_key = _public_key(keys, kid)
+    public_key = published_key(keys, kid)
     if public_key is None:
         return _refusal("unknown_key", f"The credential was signed with key {kid}, which is not published.", kid=kid)
     if raw_payload is None or raw_signature is None:
@@ -257,7 +260,7 @@ def verify(
     except jwt.PyJWTError:
         return _refusal("malformed", malformed, kid=kid)
 
-    claims = _json_object(raw_payload)
+    claims = json_object(raw_payload)
     if claims is None or not (_is_number(claims.get("exp")) and _is_number(claims.get("iat"))):
         return _refusal("malformed", "The credential lacks a readable issue or expiry time.", kid=kid)
     if "nbf" in claims and not _is_number(claims["nbf"]):
@@ -296,7 +299,7 @@ def jwks_load(source: str, *, timeout: float = 5.0) -> dict[str, Any]:
     except (OSError, http.client.HTTPException) as error:
         reason = error.reason if isinstance(error, urllib.error.URLError) else error
         raise OSError(f"The key set at {source} could not be read: {reason}") from error
-    document = _json_object(data)
+    document = json_object(data)
     if document is None or not isinstance(document.get("keys"), list):
         raise ValueError(f"{source} does not hold a JWKS document (a JSON object with a list of keys).")
     if not all(isinstance(jwk, dict) for jwk in document["keys"]):
@@ -313,7 +316,7 @@ def status_check(url: str, *, timeout: float = 5.0) -> bool | None:
     if not _is_web_url(url):
         return None
     try:
-        answer = _json_object(_fetch(url, timeout=timeout))
+        answer = json_object(_fetch(url, timeout=timeout))
     except (OSError, ValueError, http.client.HTTPException):
         return None
     revoked = answer.get("revoked") if answer is not None else None
@@ -323,8 +326,8 @@ def status_check(url: str, *, timeout: float = 5.0) -> bool | None:
 def _unverified_issuer(token: str) -> str | None:
     """The ``iss`` of a token whose signature is not checked yet: used only to find the keys to check it with."""
     segments = token.strip().split(".") if isinstance(token, str) else []
-    payload = _b64url_decode(segments[1]) if len(segments) == 3 else None
-    claims = _json_object(payload) if payload is not None else None
+    payload = b64url_decode(segments[1]) if len(segments) == 3 else None
+    claims = json_object(payload) if payload is not None else None
     issuer = claims.get("iss") if claims is not None else None
     return issuer if isinstance(issuer, str) and _is_web_url(issuer) else None
 

@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ipbridge.engine.credentials import ALGORITHM, KeyPair, _b64url_decode, _json_object, _public_key
+from ipbridge.engine.credentials import ALGORITHM, KeyPair, b64url_decode, json_object, published_key
 from ipbridge.engine.translog._hashing import HASH_SIZE
 
 TREE_HEAD_TYPE = "ipbridge-tree-head+jwt"
@@ -100,8 +100,8 @@ def tree_head_verify(token: str, *, keys: Mapping[str, Any]) -> TreeHeadCheck:
     segments = token.strip().split(".") if isinstance(token, str) else []
     if len(segments) != 3:
         return _refusal("malformed", malformed)
-    raw_header, raw_payload, raw_signature = (_b64url_decode(segment) for segment in segments)
-    header = _json_object(raw_header) if raw_header is not None else None
+    raw_header, raw_payload, raw_signature = (b64url_decode(segment) for segment in segments)
+    header = json_object(raw_header) if raw_header is not None else None
     if header is None or "alg" not in header:
         return _refusal("malformed", malformed)
     alg = header["alg"]
@@ -115,7 +115,7 @@ def tree_head_verify(token: str, *, keys: Mapping[str, Any]) -> TreeHeadCheck:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         return _refusal("unknown_key", "The tree head does not name the key it was signed with.")
-    public_key = _public_key(keys, kid)
+    public_key = published_key(keys, kid)
     if public_key is None:
         return _refusal("unknown_key", f"The tree head was signed with key {kid}, which is not among the keys given.")
     if raw_payload is None or raw_signature is None:
@@ -126,7 +126,7 @@ def tree_head_verify(token: str, *, keys: Mapping[str, Any]) -> TreeHeadCheck:
         return _refusal("bad_signature", "The tree head's signature does not match its contents.")
     except jwt.PyJWTError:
         return _refusal("malformed", malformed)
-    claims = _json_object(raw_payload)
+    claims = json_object(raw_payload)
     head = _head(claims, kid) if claims is not None else None
     if head is None:
         return _refusal("malformed", "The tree head lacks a readable issuer, size, root hash or issue time.")
