@@ -84,5 +84,12 @@ def test_a_fresh_process_finds_every_scheduled_job() -> None:
 
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == str(
-        ["core-idempotency-purge", "notices-lift-due", "notices-overdue-alert", "notices-webhooks-deliver"]
+        [
+            "core-idempotency-purge",
+            "evidence-log-check",
+            "evidence-tree-head",
+            "notices-lift-due",
+            "notices-overdue-alert",
+            "notices-webhooks-deliver",
+        ]
     )
