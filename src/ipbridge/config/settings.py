@@ -238,6 +238,9 @@ STORAGES = {
                 "file_overwrite": False,
                 "default_acl": None,
                 "querystring_auth": True,
+                # A file read back (checked, downloaded, exported) spills to disk past 8 MiB; the default, 0, holds
+                # it whole in memory.
+                "max_memory_size": 8 * 1024**2,
             },
         }
         if env.str("EVIDENCE_STORAGE", default="local") == "s3"
@@ -247,6 +250,12 @@ STORAGES = {
         }
     ),
 }
+if STORAGES["evidence"]["BACKEND"] == "storages.backends.s3.S3Storage":
+    from boto3.s3.transfer import TransferConfig  # type: ignore[import-untyped]
+
+    # Parts sent and fetched one at a time keep memory flat whatever a file's size: parallel threads held several
+    # 8 MiB parts of an upload at once, and wrote far into a download's buffer before it spilled to disk.
+    STORAGES["evidence"]["OPTIONS"]["transfer_config"] = TransferConfig(use_threads=False)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))

@@ -63,7 +63,7 @@ def evidence_add(
     time_code: Form[str] = "",
     observed_at: Form[dt.datetime | None] = None,
     notes: Form[str] = "",
-    file: File[UploadedFile] | None = None,
+    file: File[UploadedFile | None] = None,
 ) -> Status[dict[str, Any]]:
     """Add an item of evidence (multipart): a ``file`` (streamed to storage under its SHA-256; a picture, PDF,
     recording, page capture, ZIP archive or text file) or a ``text``, with where it was captured (``captured_url``,
@@ -175,7 +175,7 @@ def evidence_attach(request: HttpRequest, evidence_id: int, payload: AttachIn) -
     "/evidence/export",
     response={200: None, **ERRORS},
     operation_id="evidence_export",
-    openapi_extra={"responses": {"200": {"description": "The package", "content": {"application/zip": {}}}}},
+    openapi_extra={"responses": {200: {"description": "The package", "content": {"application/zip": {}}}}},
 )
 def evidence_export(request: HttpRequest, payload: ExportIn) -> FileResponse:
     """An evidence package (zip) of items you may see: their files, manifest, leaves, inclusion proofs, the signed

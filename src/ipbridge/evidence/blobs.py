@@ -7,11 +7,12 @@ copy is handed to the storage, which streams it (multipart uploads for S3)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import lzma
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,10 +96,12 @@ def _text_type(head: bytes, *, complete: bool) -> str:
 
 def _sniff(head: bytes, *, complete: bool) -> str:
     kind = filetype.guess(head)
-    if kind is not None:
-        mime = str(kind.mime)
-        return {"audio/x-m4a": "audio/mp4", "audio/wav": "audio/x-wav"}.get(mime, mime)
-    return _text_type(head, complete=complete)
+    mime = "" if kind is None else str(kind.mime)
+    mime = {"audio/x-m4a": "audio/mp4", "audio/wav": "audio/x-wav"}.get(mime, mime)
+    if mime in ALLOWED_TYPES:
+        return mime
+    # Some signatures are two letters ("BM" a bitmap, "MZ" a Windows program): a text that begins so is still text.
+    return _text_type(head, complete=complete) or mime
 
 
 def _zip_refusal(spool: IO[bytes], *, field: str) -> None:
@@ -129,7 +132,16 @@ def _zip_refusal(spool: IO[bytes], *, field: str) -> None:
                                 % {"mib": limit // 2**20},
                                 field=field,
                             )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as exc:
         raise ValidationFailed(
             "archive_unreadable", _("The archive cannot be read: %(reason)s") % {"reason": exc}, field=field
         ) from exc
@@ -144,16 +156,25 @@ def _spool_dir(storage: Storage) -> str | None:
     return None
 
 
-def _place(storage: Storage, spool: IO[bytes], name: str) -> None:
+def _place(storage: Storage, spool: IO[bytes], name: str) -> bool:
+    """Put the spooled file in the store as ``name``; False when another upload of the same bytes put them there
+    first, meanwhile."""
     if isinstance(storage, FileSystemStorage):
         target = Path(storage.path(name))
         target.parent.mkdir(parents=True, exist_ok=True)
         spool.flush()
-        with contextlib.suppress(FileExistsError):  # the same bytes, stored by another upload meanwhile
+        try:
             os.link(spool.name, target)
-        return
+        except FileExistsError:
+            return False
+        return True
     spool.seek(0)
-    storage.save(name, File(spool, name=name))
+    saved = storage.save(name, File(spool, name=name))
+    if saved != name:
+        # The storage does not overwrite: it kept the first copy and saved this one under another name.
+        storage.delete(saved)
+        return False
+    return True
 
 
 def blob_store(upload: Any, *, field: str = "file") -> Blob:
@@ -196,8 +217,8 @@ def blob_store(upload: Any, *, field: str = "file") -> Blob:
         name = blob_name(sha256)
         if storage.exists(name):
             return Blob(name, sha256, size, content_type, new=False)
-        _place(storage, spool, name)
-    return Blob(name, sha256, size, content_type, new=True)
+        new = _place(storage, spool, name)
+    return Blob(name, sha256, size, content_type, new=new)
 
 
 def blob_discard(blob: Blob) -> None:

@@ -4,11 +4,14 @@ and forbidden items."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from collections.abc import Sequence
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.models import Organisation
 from ipbridge.core.errors import NotFound
-from ipbridge.evidence.models import CaseEvidence, CustodyEvent, Evidence, EvidenceShare, TreeHead
+from ipbridge.evidence.models import CaseEvidence, CustodyEvent, Evidence, EvidenceShare, LogCheckRun, TreeHead
 from ipbridge.notices.models import Case
 
 VAULT_PREFIX = "evidence:"
@@ -69,7 +72,11 @@ def evidence_visible(*, actor: Actor, case_id: int | None = None, query: str = "
     actor.require("evidence:read")
     items = _visible(actor)
     if case_id is not None:
-        items = items.filter(case_links__case_id=case_id)
+        # Only a case the actor is a party of: which other cases an item is attached to is not told.
+        links = CaseEvidence.objects.filter(evidence=OuterRef("pk"), case__pk=case_id)
+        if not actor.is_operator:
+            links = links.filter(_case_parties(actor.organisation.pk))
+        items = items.filter(Exists(links))
     query = query.strip()
     if query:
         items = items.filter(
@@ -79,7 +86,11 @@ def evidence_visible(*, actor: Actor, case_id: int | None = None, query: str = "
             | Q(stream_id__icontains=query)
             | Q(captured_url__icontains=query)
         )
-    return items.order_by("-created_at", "-id")
+    # What each row shows of its cases and shares, read for the whole page at once.
+    return items.order_by("-created_at", "-id").prefetch_related(
+        Prefetch("case_links", queryset=_links_seen(actor), to_attr="links_seen"),
+        Prefetch("shares", queryset=_open_shares(), to_attr="open_shares"),
+    )
 
 
 def evidence_of_case(*, case: Case) -> QuerySet[CaseEvidence]:
@@ -96,21 +107,53 @@ def evidence_owned(*, actor: Actor, item: Evidence) -> bool:
     return item.organisation_id == actor.organisation.pk
 
 
-def evidence_shares(*, actor: Actor, item: Evidence) -> QuerySet[EvidenceShare]:
+def _open_shares() -> QuerySet[EvidenceShare]:
+    return EvidenceShare.objects.filter(revoked_at=None).select_related("organisation").order_by("granted_at", "id")
+
+
+def _links_seen(actor: Actor) -> QuerySet[CaseEvidence]:
+    links = CaseEvidence.objects.select_related("case__marketplace", "attached_by").order_by("attached_at", "id")
+    return links if actor.is_operator else links.filter(_case_parties(actor.organisation.pk))
+
+
+def evidence_shares(*, actor: Actor, item: Evidence) -> Sequence[EvidenceShare]:
     """Whom the item is shared with, for its owner and operators; nobody else is told."""
-    shares = EvidenceShare.objects.filter(evidence=item, revoked_at=None).select_related("organisation")
-    if actor.is_operator or evidence_owned(actor=actor, item=item):
-        return shares.order_by("granted_at", "id")
-    return shares.none()
+    if not (actor.is_operator or evidence_owned(actor=actor, item=item)):
+        return []
+    prefetched = getattr(item, "open_shares", None)
+    return prefetched if prefetched is not None else list(_open_shares().filter(evidence=item))
 
 
-def evidence_cases(*, actor: Actor, item: Evidence) -> QuerySet[CaseEvidence]:
+def evidence_cases(*, actor: Actor, item: Evidence) -> Sequence[CaseEvidence]:
     """The cases the item is attached to, of those the actor may see."""
-    links = CaseEvidence.objects.filter(evidence=item).select_related("case__marketplace", "attached_by")
-    if not actor.is_operator:
-        links = links.filter(_case_parties(actor.organisation.pk))
-    return links.order_by("attached_at", "id")
+    prefetched = getattr(item, "links_seen", None)
+    return prefetched if prefetched is not None else list(_links_seen(actor).filter(evidence=item))
 
 
 def tree_head_latest() -> TreeHead | None:
     return TreeHead.objects.first()
+
+
+def share_targets(*, actor: Actor, item: Evidence, kinds: tuple[str, ...]) -> QuerySet[Organisation]:
+    """The organisations of ``kinds`` the item could be shared with: not already, and not the owner."""
+    shared = EvidenceShare.objects.filter(evidence=item, revoked_at=None).values("organisation_id")
+    return (
+        Organisation.objects.filter(kind__in=kinds)
+        .exclude(pk__in=shared)
+        .exclude(pk=actor.organisation.pk)
+        .order_by("name")
+    )
+
+
+def organisation_names(slugs: set[str]) -> dict[str, str]:
+    """Names of the organisations custody events name by slug."""
+    if not slugs:
+        return {}
+    return dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+def log_check_runs(*, actor: Actor, limit: int) -> list[LogCheckRun]:
+    """The newest checks of the whole log, for operators."""
+    actor.require_operator()
+    actor.require("evidence:read")
+    return list(LogCheckRun.objects.all()[:limit])

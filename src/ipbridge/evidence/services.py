@@ -116,6 +116,16 @@ def _observed_at(value: datetime | None) -> datetime | None:
     return value
 
 
+def _refuse_nul(**fields: str) -> None:
+    """The fields of a multipart body reach here unchecked for NUL characters (its file may hold them), and
+    PostgreSQL stores no text with one."""
+    for field, value in fields.items():
+        if "\x00" in value:
+            raise ValidationFailed(
+                "invalid_characters", _("The request contains a NUL character, which no field accepts."), field=field
+            )
+
+
 def _content(upload: Any, text: str | None) -> tuple[Any, EvidenceKind, str]:
     """What is stored, its kind, and the field a refusal names."""
     if upload is not None and text:
@@ -154,6 +164,15 @@ def evidence_add(
     actor.require_kind(*ADDERS)
     content, kind, content_field = _content(upload, text)
     default_name = getattr(upload, "name", "") if kind == EvidenceKind.FILE else ""
+    _refuse_nul(
+        name=name or default_name or "",
+        captured_url=captured_url,
+        marketplace=marketplace,
+        listing_id=listing_id,
+        stream_id=stream_id,
+        time_code=time_code,
+        notes=notes,
+    )
     name = text_field(name or default_name or "", field="name", max_length=255)
     captured_url = url_field(captured_url, field="captured_url", required=False)
     market = _marketplace(marketplace)
@@ -233,6 +252,10 @@ def evidence_share(*, actor: Actor, evidence_id: int, organisation: str) -> Evid
     if target is None:
         raise ValidationFailed(
             "unknown_organisation", _("No organisation on IPBridge has this name."), field="organisation"
+        )
+    if target == actor.organisation:
+        raise ValidationFailed(
+            "own_organisation", _("Your organisation sees its own evidence already."), field="organisation"
         )
     if target.kind not in SHARE_KINDS:
         raise ValidationFailed(
@@ -375,6 +398,13 @@ def evidence_export(*, actor: Actor, evidence_ids: Sequence[int], out: BinaryIO)
         keys=published_jwks(),
     )
     return items
+
+
+def log_check_now(*, actor: Actor) -> LogCheckRun:
+    """An operator's check of the whole log, now (the files are left to the scheduled check)."""
+    actor.require_operator()
+    actor.require("evidence:write")
+    return log_check_run(files=False)
 
 
 def log_check_run(*, files: bool = False) -> LogCheckRun:
