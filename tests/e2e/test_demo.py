@@ -35,6 +35,7 @@ def test_demo_marketplace_person_logs_in_and_sees_the_dashboard(page: Page) -> N
         [
             "Dashboard",
             "Cases",
+            "Evidence",
             "Identity",
             "Right holders",
             "Members",

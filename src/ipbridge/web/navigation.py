@@ -32,6 +32,8 @@ CHECKERS = frozenset(
 # menu of right holders and agents is already the longest.
 NOTICE_SENDERS = frozenset({*HOLDERS_AND_AGENTS, OrganisationKind.OPERATOR})
 CASE_HANDLERS = frozenset({OrganisationKind.MARKETPLACE, OrganisationKind.MERCHANT, OrganisationKind.OPERATOR})
+# Who keeps or is shown evidence: every kind of organisation.
+EVIDENCE_KEEPERS = frozenset(OrganisationKind.values)
 # Who may have case events posted to its own systems.
 WEBHOOK_RECEIVERS = frozenset({*HOLDERS_AND_AGENTS, OrganisationKind.MARKETPLACE})
 
@@ -39,6 +41,7 @@ ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
     NavItem(_("Notices"), "notices:list", scope="notices:read", kinds=NOTICE_SENDERS),
     NavItem(_("Cases"), "notices:inbox", scope="notices:read", kinds=CASE_HANDLERS),
+    NavItem(_("Evidence"), "evidence:list", scope="evidence:read", kinds=EVIDENCE_KEEPERS),
     NavItem(_("Identity"), "identity:overview", scope="identity:read", kinds=ALL_BUT_OPERATORS),
     NavItem(_("Rights held"), "identity:claims", scope="identity:read", kinds=HOLDERS),
     NavItem(_("Mandates"), "identity:mandates", scope="identity:read", kinds=HOLDERS_AND_AGENTS),
@@ -47,6 +50,7 @@ ITEMS = (
     NavItem(_("Organisations"), "accounts:organisations", operator_only=True),
     NavItem(_("Identity reviews"), "identity:reviews", scope="identity:read", operator_only=True),
     NavItem(_("Register imports"), "rights:imports", operator_only=True),
+    NavItem(_("Evidence log"), "evidence:log", scope="evidence:read", operator_only=True),
     NavItem(_("Members"), "accounts:members", scope="accounts:read"),
     NavItem(_("API keys"), "accounts:api_keys", scope="accounts:read"),
     NavItem(_("Webhooks"), "notices:webhooks", scope="notices:read", kinds=WEBHOOK_RECEIVERS),

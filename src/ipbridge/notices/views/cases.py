@@ -16,9 +16,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.forms import add_application_error
 from ipbridge.accounts.models import OrganisationKind
 from ipbridge.core.errors import ApplicationError
+from ipbridge.evidence import selectors as evidence_selectors
+from ipbridge.evidence.models import Evidence
+from ipbridge.evidence.services import ADDERS as EVIDENCE_ADDERS
 from ipbridge.notices import misuse, selectors, services
 from ipbridge.notices.forms import (
     REJECT,
@@ -86,6 +90,14 @@ def _item_rows(case: Case, page: Any, chosen: dict[int, tuple[str, str]], errors
         }
         for item in page.object_list
     ]
+
+
+def _evidence_to_attach(actor: Actor, case: Case) -> list[Evidence] | None:
+    """The organisation's own evidence items not attached to the case yet, for those who may attach them."""
+    if actor.organisation.kind not in EVIDENCE_ADDERS or not actor.can("evidence:write"):
+        return None
+    own = evidence_selectors.evidence_visible(actor=actor).filter(organisation=actor.organisation)
+    return list(own.exclude(case_links__case=case)[:200])
 
 
 def _case_page(
@@ -157,6 +169,8 @@ def _case_page(
         "appeal_decision_form": forms.get("appeal_decision_form")
         or AppealDecisionForm(kind=open_appeal.kind if open_appeal else AppealKind.AGAINST_MEASURES),
         "evidence": selectors.notice_evidence(notice),
+        "case_evidence": evidence_selectors.evidence_of_case(case=case),
+        "evidence_to_attach": _evidence_to_attach(actor, case),
         "intake": intake_of(case.marketplace) if marketplace_side or actor.is_operator else None,
         "flags": list(misuse.case_flags(case=case)),
         "can_flag": (marketplace_side or actor.is_operator)
