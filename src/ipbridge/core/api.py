@@ -20,6 +20,7 @@ from ninja.throttling import AuthRateThrottle
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
+from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.accounts.selectors import actor_for_api_key, actor_for_user, two_factor_passed
 from ipbridge.accounts.services import api_key_authenticate
 from ipbridge.core import idempotency
@@ -38,6 +39,10 @@ class Rendered:
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
         return [self.render(row) for row in self.rows[window]]
+
+
+# Every refusal an endpoint that takes input, files included, may answer; each app documents these on its routes.
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 422, 429), ErrorOut)
 
 
 class ApiKeyAuth(HttpBearer):

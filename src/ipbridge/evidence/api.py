@@ -14,8 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.throttling import AnonRateThrottle
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.accounts.schemas import ErrorOut
-from ipbridge.core.api import Rendered
+from ipbridge.core.api import ERRORS, Rendered
 from ipbridge.core.errors import ValidationFailed
 from ipbridge.evidence import log, selectors, services
 from ipbridge.evidence.presenters import custody_out, evidence_out, leaf_proof_out, tree_head_out
@@ -35,16 +34,6 @@ from ipbridge.evidence.schemas import (
 
 router = Router(tags=["evidence"])
 public = Router(auth=None, throttle=[AnonRateThrottle(settings.PUBLIC_RATE_LIMIT)], tags=["evidence"])
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
 
 
 def _actor(request: HttpRequest) -> Actor:

@@ -13,7 +13,7 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
@@ -25,9 +25,8 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.translation import gettext as _
 
 from ipbridge.core.errors import PayloadTooLarge, ValidationFailed
+from ipbridge.core.uploads import CHUNK, HEAD_BYTES, upload_spool
 
-CHUNK = 1024 * 1024
-_HEAD_BYTES = 8192
 # What evidence comes as: pictures, documents, recordings, page captures and archives of them, and text.
 ALLOWED_TYPES = {
     "application/pdf": "PDF",
@@ -65,18 +64,6 @@ def evidence_storage() -> Storage:
 
 def blob_name(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
-
-
-def _chunks(upload: Any) -> Iterator[bytes]:
-    if isinstance(upload, bytes):
-        for start in range(0, len(upload), CHUNK):
-            yield upload[start : start + CHUNK]
-        return
-    if hasattr(upload, "chunks"):
-        yield from upload.chunks(CHUNK)
-        return
-    while chunk := upload.read(CHUNK):
-        yield chunk
 
 
 def _text_type(head: bytes, *, complete: bool) -> str:
@@ -181,27 +168,11 @@ def blob_store(upload: Any, *, field: str = "file") -> Blob:
     """Stream ``upload`` (a Django upload, a binary file or bytes) into the store; refuse it, storing nothing, when
     it is empty, larger than ``EVIDENCE_MAX_BYTES``, of a type evidence does not come as, or an archive that
     unpacks to too much."""
-    limit = settings.EVIDENCE_MAX_BYTES
     storage = evidence_storage()
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
     with tempfile.NamedTemporaryFile(dir=_spool_dir(storage), prefix="upload-") as spool:
-        for chunk in _chunks(upload):
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(
-                    "file_too_large",
-                    _("The file is larger than %(mib)d MiB.") % {"mib": limit // 2**20},
-                    field=field,
-                )
-            if len(head) < _HEAD_BYTES:
-                head += chunk[: _HEAD_BYTES - len(head)]
-            digest.update(chunk)
-            spool.write(chunk)
-        if size == 0:
-            raise ValidationFailed("empty_file", _("The file is empty."), field=field)
-        content_type = _sniff(head, complete=size <= _HEAD_BYTES)
+        spooled = upload_spool(upload, spool, limit=settings.EVIDENCE_MAX_BYTES, field=field)
+        sha256, size, head = spooled.sha256, spooled.size, spooled.head
+        content_type = _sniff(head, complete=size <= HEAD_BYTES)
         if content_type not in ALLOWED_TYPES:
             raise ValidationFailed(
                 "unsupported_file_type",
@@ -213,7 +184,6 @@ def blob_store(upload: Any, *, field: str = "file") -> Blob:
             )
         if content_type == "application/zip":
             _zip_refusal(spool, field=field)
-        sha256 = digest.hexdigest()
         name = blob_name(sha256)
         if storage.exists(name):
             return Blob(name, sha256, size, content_type, new=False)

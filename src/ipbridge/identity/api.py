@@ -13,8 +13,8 @@ from ninja.throttling import AnonRateThrottle
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import Organisation
-from ipbridge.accounts.schemas import ErrorOut
 from ipbridge.accounts.selectors import organisation_by_slug
+from ipbridge.core.api import ERRORS
 from ipbridge.core.privacy import email_masked
 from ipbridge.core.validation import right_references
 from ipbridge.identity import credentials, selectors, services
@@ -59,16 +59,6 @@ from ipbridge.rights.selectors import right_get
 
 router = Router(tags=["identity"])
 public = Router(auth=None, throttle=[AnonRateThrottle(settings.PUBLIC_RATE_LIMIT)], tags=["identity"])
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
 
 
 def _actor(request: HttpRequest) -> Actor:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from ipbridge.core.errors import PayloadTooLarge, ValidationFailed
+from ipbridge.core.errors import ValidationFailed
+from ipbridge.core.uploads import upload_spool
 
 # What a certificate, a licence or an authorisation comes as: scans and PDFs.
 ALLOWED_TYPES = {
@@ -24,7 +24,6 @@ ALLOWED_TYPES = {
     "image/webp": "WebP",
     "image/tiff": "TIFF",
 }
-_HEAD_BYTES = 8192
 
 
 @dataclass(frozen=True)
@@ -36,36 +35,12 @@ class StoredFile:
     new: bool  # False when the same bytes were stored before
 
 
-def _chunks(upload: Any) -> Any:
-    if hasattr(upload, "chunks"):
-        yield from upload.chunks()
-        return
-    while chunk := upload.read(64 * 1024):
-        yield chunk
-
-
 def document_store(upload: Any, *, field: str = "file") -> StoredFile:
     """Stream ``upload`` (a Django upload or a binary file) to storage; refuse it, storing nothing, when it is
     empty, too large or not a PDF or image."""
-    limit = settings.IDENTITY_DOCUMENT_MAX_BYTES
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
     with tempfile.TemporaryFile() as spool:
-        for chunk in _chunks(upload):
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(
-                    "file_too_large",
-                    _("The file is larger than %(mib)d MiB.") % {"mib": limit // 2**20},
-                    field=field,
-                )
-            if len(head) < _HEAD_BYTES:
-                head += chunk[: _HEAD_BYTES - len(head)]
-            digest.update(chunk)
-            spool.write(chunk)
-        if size == 0:
-            raise ValidationFailed("empty_file", _("The file is empty."), field=field)
+        spooled = upload_spool(upload, spool, limit=settings.IDENTITY_DOCUMENT_MAX_BYTES, field=field)
+        sha256, size, head = spooled.sha256, spooled.size, spooled.head
         kind = filetype.guess(head)
         content_type = kind.mime if kind is not None else ""
         if content_type not in ALLOWED_TYPES:
@@ -75,7 +50,6 @@ def document_store(upload: Any, *, field: str = "file") -> StoredFile:
                 % {"types": ", ".join(ALLOWED_TYPES.values())},
                 field=field,
             )
-        sha256 = digest.hexdigest()
         name = f"identity/{sha256[:2]}/{sha256}"
         if default_storage.exists(name):
             return StoredFile(name, sha256, size, content_type, new=False)
