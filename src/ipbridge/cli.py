@@ -401,6 +401,37 @@ def evidence_check(files: bool) -> None:
         sys.exit(1)
 
 
+@main.group("intelligence")
+def intelligence() -> None:
+    """Private matching of infringers' identifiers against an IPBridge instance."""
+
+
+@intelligence.command("match")
+@click.argument("sellers", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", "base_url", required=True, help="The instance, e.g. https://ipbridge.example.org")
+@click.option("--key", "api_key", envvar="IPBRIDGE_API_KEY", required=True, help="A marketplace's API key.")
+@click.option("--timeout", default=30.0, show_default=True)
+def intelligence_match(sellers: Path, base_url: str, api_key: str, timeout: float) -> None:
+    """Check SELLERS (a CSV of kind,value lines: business_licence, phone, email, payment_account, address,
+    device, shop_url) against the instance's recorded infringers. The identifiers are blinded here and never sent:
+    the instance sees only random-looking group elements and the finished keyed hashes. Prints the lines that
+    match; exits 0 when none does, 1 when some do."""
+    from ipbridge.engine import intelclient
+
+    try:
+        rows = intelclient.rows_read(sellers)
+        matches = intelclient.match(rows, base_url=base_url, api_key=api_key, timeout=timeout)
+    except intelclient.ClientError as exc:
+        _fail(str(exc))
+    for match in matches:
+        click.echo(
+            f"line {match.line}: {match.kind} {match.value} — recorded by {match.marketplaces} marketplace(s), "
+            f"{match.cases} case(s), last {match.last_confirmed}"
+        )
+    click.echo(f"{len(rows)} identifier(s) checked, {len(matches)} match(es)")
+    sys.exit(1 if matches else 0)
+
+
 @main.command("worker", context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def worker(args: tuple[str, ...]) -> None:

@@ -19,8 +19,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ipbridge.accounts import services
 from ipbridge.accounts.models import Membership, Organisation, Role, User
 from ipbridge.identity.demo import demo_authentication_load
+from ipbridge.marketplaces.demo import demo_directory_load
 from ipbridge.notices.demo import demo_notices_load
 from ipbridge.rights.demo import demo_register_load
+from ipbridge.sharing.demo import demo_sharing_load
 
 DEMO_PASSWORD = "ipbridge-demo-2026"  # noqa: S105 — documented demo credential, refused outside demo mode
 
@@ -183,6 +185,8 @@ def demo_load() -> int:
     demo_register_load()
     demo_authentication_load()
     demo_notices_load()
+    demo_sharing_load()
+    demo_directory_load()
     return count
 
 

@@ -149,6 +149,7 @@ def test_organisation_signs_up_enrols_two_factor_uses_an_api_key_and_switches_to
             "Webhook",
             "审计日志",
             "权利登记库",
+            "平台目录",
             "确权核验",
         ]
     )

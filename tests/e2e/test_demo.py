@@ -43,6 +43,7 @@ def test_demo_marketplace_person_logs_in_and_sees_the_dashboard(page: Page) -> N
             "Webhooks",
             "Audit log",
             "Register",
+            "Directory",
             "Verify a right",
         ]
     )

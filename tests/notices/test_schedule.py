@@ -88,8 +88,10 @@ def test_a_fresh_process_finds_every_scheduled_job() -> None:
             "core-idempotency-purge",
             "evidence-log-check",
             "evidence-tree-head",
+            "marketplaces-figures",
             "notices-lift-due",
             "notices-overdue-alert",
             "notices-webhooks-deliver",
+            "sharing-intelligence-purge",
         ]
     )

@@ -88,6 +88,23 @@ class AuditAction(models.TextChoices):
     EVIDENCE_ATTACHED = "evidence.attached", _("Evidence attached to a case")
     EVIDENCE_EXPORTED = "evidence.exported", _("Evidence exported")
     EVIDENCE_LOG_CHECK_FAILED = "evidence.log_check_failed", _("Evidence log check found tampering")
+    GUIDE_CREATED = "guide.created", _("Authentication guide created")
+    GUIDE_UPDATED = "guide.updated", _("Authentication guide changed")
+    GUIDE_PUBLISHED = "guide.published", _("Authentication guide published")
+    GUIDE_WITHDRAWN = "guide.withdrawn", _("Authentication guide withdrawn")
+    GUIDE_DELETED = "guide.deleted", _("Authentication guide deleted")
+    GUIDE_IMAGE_ADDED = "guide.image_added", _("Picture added to an authentication guide")
+    GUIDE_IMAGE_REMOVED = "guide.image_removed", _("Picture taken out of an authentication guide")
+    SELLER_ADDED = "seller.added", _("Authorised seller added")
+    SELLER_CHANGED = "seller.changed", _("Authorised seller changed")
+    SELLER_ENDED = "seller.ended", _("Authorisation of a seller ended")
+    SELLER_REMOVED = "seller.removed", _("Authorised seller removed")
+    SELLERS_IMPORTED = "seller.imported", _("Authorised sellers imported")
+    MARKETPLACE_PROFILE_CREATED = "marketplace_profile.created", _("Marketplace profile created")
+    MARKETPLACE_PROFILE_UPDATED = "marketplace_profile.updated", _("Marketplace profile changed")
+    INTELLIGENCE_RECORDED = "intelligence.recorded", _("Seller's identifiers recorded as keyed hashes")
+    INTELLIGENCE_WITHDRAWN = "intelligence.withdrawn", _("Records of a seller taken back")
+    INTELLIGENCE_MATCHED = "intelligence.matched", _("Sellers checked against recorded infringers")
 
 
 def audit_row(

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "ipbridge.identity",
     "ipbridge.notices",
     "ipbridge.evidence",
+    "ipbridge.marketplaces",
+    "ipbridge.sharing",
     "ipbridge.web",
 ]
 
@@ -194,6 +196,10 @@ EVIDENCE_ZIP_MAX_BYTES = env.int("EVIDENCE_ZIP_MAX_BYTES", default=4 * 1024**3)
 EVIDENCE_ZIP_MAX_ENTRIES = env.int("EVIDENCE_ZIP_MAX_ENTRIES", default=10_000)
 EVIDENCE_TSA_URL = env.str("EVIDENCE_TSA_URL", default="")
 EVIDENCE_TSA_TIMEOUT = env.float("EVIDENCE_TSA_TIMEOUT", default=10.0)
+# Infringer intelligence: how long a recorded seller's keyed hashes are kept, and how many identifiers one
+# organisation may have checked a day (matching must not become a way to read the whole list).
+INTELLIGENCE_RETENTION_DAYS = env.int("INTELLIGENCE_RETENTION_DAYS", default=730)
+INTELLIGENCE_EVALUATIONS_PER_DAY = env.int("INTELLIGENCE_EVALUATIONS_PER_DAY", default=20_000)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -302,9 +308,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ipbridge.evidence.log_check",
         "schedule": env.int("EVIDENCE_LOG_CHECK_SECONDS", default=86400),
     },
+    # Delete infringer records past their retention, daily.
+    "sharing-intelligence-purge": {
+        "task": "ipbridge.sharing.intelligence_purge",
+        "schedule": env.int("INTELLIGENCE_PURGE_SECONDS", default=86400),
+    },
     "notices-webhooks-deliver": {
         "task": "ipbridge.notices.webhooks_deliver_due",
         "schedule": env.int("WEBHOOK_CHECK_SECONDS", default=30),
+    },
+    # Recompute the directory's measured figures of the marketplaces on IPBridge from their cases, daily.
+    "marketplaces-figures": {
+        "task": "ipbridge.marketplaces.figures_refresh",
+        "schedule": 86400,
     },
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

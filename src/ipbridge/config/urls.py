@@ -9,9 +9,14 @@ from ipbridge.evidence.api import router as evidence_router
 from ipbridge.identity.api import public as identity_public_router
 from ipbridge.identity.api import router as identity_router
 from ipbridge.identity.views.credentials import jwks_json
+from ipbridge.marketplaces.api import public as marketplaces_public_router
+from ipbridge.marketplaces.api import router as marketplaces_router
 from ipbridge.notices.api import router as notices_router
 from ipbridge.notices.api_webhooks import router as webhooks_router
 from ipbridge.rights.api import router as rights_router
+from ipbridge.sharing.api import public as sharing_public_router
+from ipbridge.sharing.api import router as sharing_router
+from ipbridge.sharing.api_intelligence import router as intelligence_router
 from ipbridge.web.views import healthz
 
 api.add_router("/", accounts_router)
@@ -22,6 +27,11 @@ api.add_router("/", notices_router)
 api.add_router("/", webhooks_router)
 api.add_router("/", evidence_public_router)
 api.add_router("/", evidence_router)
+api.add_router("/", marketplaces_public_router)
+api.add_router("/", marketplaces_router)
+api.add_router("/", sharing_public_router)
+api.add_router("/", sharing_router)
+api.add_router("/", intelligence_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 
@@ -35,5 +45,7 @@ urlpatterns = [
     path("", include("ipbridge.identity.urls")),
     path("", include("ipbridge.notices.urls")),
     path("", include("ipbridge.evidence.urls")),
+    path("", include("ipbridge.marketplaces.urls")),
+    path("", include("ipbridge.sharing.urls")),
     path("", include("ipbridge.web.urls")),
 ]

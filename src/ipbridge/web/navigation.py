@@ -37,11 +37,17 @@ EVIDENCE_KEEPERS = frozenset(OrganisationKind.values)
 # Who may have case events posted to its own systems.
 WEBHOOK_RECEIVERS = frozenset({*HOLDERS_AND_AGENTS, OrganisationKind.MARKETPLACE})
 
+# Who reads or writes shared information: guides, authorised sellers, infringer intelligence.
+SHARING_READERS = frozenset(
+    {OrganisationKind.RIGHT_HOLDER, OrganisationKind.MARKETPLACE, OrganisationKind.AUTHORITY, OrganisationKind.OPERATOR}
+)
+
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
     NavItem(_("Notices"), "notices:list", scope="notices:read", kinds=NOTICE_SENDERS),
     NavItem(_("Cases"), "notices:inbox", scope="notices:read", kinds=CASE_HANDLERS),
     NavItem(_("Evidence"), "evidence:list", scope="evidence:read", kinds=EVIDENCE_KEEPERS),
+    NavItem(_("Shared information"), "sharing:guides", scope="sharing:read", kinds=SHARING_READERS),
     NavItem(_("Identity"), "identity:overview", scope="identity:read", kinds=ALL_BUT_OPERATORS),
     NavItem(_("Rights held"), "identity:claims", scope="identity:read", kinds=HOLDERS),
     NavItem(_("Mandates"), "identity:mandates", scope="identity:read", kinds=HOLDERS_AND_AGENTS),

@@ -30,6 +30,7 @@ from ipbridge.notices.models import (
 )
 from ipbridge.notices.selectors import access_case
 from ipbridge.notices.services.cases import ItemDecision, case_move, decisions_store
+from ipbridge.sharing.intelligence import intelligence_withdraw_for_case
 
 OUTCOMES = (AppealStatus.UPHELD, AppealStatus.OVERTURNED)
 WITH_MEASURES = (CaseStatus.DECIDED, CaseStatus.FORWARDED, CaseStatus.COUNTER_NOTICED, CaseStatus.COMPLAINT_FILED)
@@ -137,6 +138,7 @@ def appeal_decide(*, actor: Actor, appeal_id: int, outcome: str, reason: str, me
         _both(actor, AuditAction.APPEAL_DECIDED, case, appeal, outcome=outcome, measure=measure, items=taken)
     else:
         restored = NoticeItem.objects.filter(case=case, status=ItemStatus.ACTED).update(status=ItemStatus.RESTORED)
+        intelligence_withdraw_for_case(case=case, reason=f"appeal {appeal.pk} against the measures overturned")
         if case.status in WITH_MEASURES:
             case_move(case, CaseStatus.LIFTED, actor=actor, note=f"appeal {appeal.pk} upheld: {reason[:400]}")
             case_move(case, CaseStatus.CLOSED, actor=actor)
