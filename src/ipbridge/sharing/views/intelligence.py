@@ -120,7 +120,7 @@ def intelligence_check(request: ActingRequest) -> HttpResponse:
                 raise
             add_application_error(form, exc)
         else:
-            return _page(request, matches=matches, checked=len(pairs))
+            return _page(request, check=form, matches=matches, checked=len(pairs))
     return _page(request, check=form, status=422)
 
 
