@@ -44,9 +44,13 @@ class CheckForm(forms.Form):
         label=gettext_lazy("Your sellers' identifiers, one a line"),
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "font-monospace"}),
         max_length=200_000,
-        help_text=gettext_lazy("The kind, a comma, then the value, e.g. “phone,+86 138 0013 8000”. Kinds: %(kinds)s.")
-        % {"kinds": ", ".join(KINDS)},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["identifiers"].help_text = _(
+            "The kind, a comma, then the value, e.g. “phone,+86 138 0013 8000”. Kinds: %(kinds)s."
+        ) % {"kinds": ", ".join(KINDS)}
 
 
 class RecordForm(forms.Form):
