@@ -6,41 +6,15 @@ The pictures and documents are drawn here, small but real files (a PNG, a PDF), 
 
 from __future__ import annotations
 
-import struct
-import zlib
 from datetime import UTC, datetime
 
 from ipbridge.accounts.actors import Actor
+from ipbridge.core.pictures import png_of_boxes
 from ipbridge.evidence import log, services
 from ipbridge.evidence.models import Evidence
 from ipbridge.notices.models import Case
 
-Colour = tuple[int, int, int]
-
-
-def _png(width: int, height: int, boxes: list[tuple[int, int, int, int, Colour]]) -> bytes:
-    """A PNG of coloured boxes on white, like a page capture seen from afar."""
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")
-        for x in range(width):
-            colour: Colour = (255, 255, 255)
-            for left, top, w, h, fill in boxes:
-                if left <= x < left + w and top <= y < top + h:
-                    colour = fill
-            row += bytes(colour)
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
+_png = png_of_boxes
 
 
 def _pdf(lines: list[str]) -> bytes:

@@ -8,45 +8,20 @@ The picture is drawn here, small but a real PNG, so that it opens."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from datetime import date
 from typing import Any
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
 from ipbridge.accounts.selectors import actor_for_user
+from ipbridge.core.pictures import Box, Colour, png_of_boxes
 from ipbridge.notices.models import Case, ItemStatus
 from ipbridge.sharing import intelligence, sellers, services
 from ipbridge.sharing.models import Guide
 
-Colour = tuple[int, int, int]
-Box = tuple[int, int, int, int, Colour]
-
 
 def _png(width: int, height: int, boxes: list[Box], background: Colour = (246, 241, 236)) -> bytes:
-    """A PNG of coloured boxes, later ones drawn over earlier ones."""
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")
-        for x in range(width):
-            colour = background
-            for left, top, w, h, fill in boxes:
-                if left <= x < left + w and top <= y < top + h:
-                    colour = fill
-            row += bytes(colour)
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
+    return png_of_boxes(width, height, boxes, background)
 
 
 GOLD = (201, 162, 39)
