@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -7,7 +8,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 
-from ipbridge.accounts.models import AuditEvent, Invitation, User
+from ipbridge.accounts.models import AuditEvent, Invitation, OrganisationKind, User
+from ipbridge.accounts.scopes import ALL_SCOPES
 from ipbridge.core.middleware import client_ip
 from tests.factories import PASSWORD, api_key, enrol_two_factor, member, verified_client
 
@@ -130,3 +132,18 @@ def test_a_file_upload_may_hold_nul_bytes() -> None:
     )
 
     assert response.status_code == 401  # refused for want of a key, not for the NUL bytes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/audit-events", "/api/v1/notices", "/api/v1/evidence", "/api/v1/marketplaces"]
+)
+def test_an_offset_past_what_a_database_integer_holds_is_refused_naming_it(path: str) -> None:
+    """Regression: an offset of 2**63 was a server error on SQLite."""
+    membership = member(OrganisationKind.RIGHT_HOLDER)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_key(membership.organisation, list(ALL_SCOPES))}")
+
+    answer = client.get(path, {"offset": 2**63})
+
+    assert answer.status_code == 422
+    assert "offset" in json.dumps(answer.json())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ipbridge.accounts import selectors, services
 from ipbridge.accounts.actors import Actor
@@ -24,6 +24,7 @@ from ipbridge.accounts.schemas import (
     OrganisationOut,
     VerificationIn,
 )
+from ipbridge.core.api import Pagination
 
 router = Router(tags=["accounts"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -69,7 +70,7 @@ def me_get(request: HttpRequest) -> MeOut:
 
 
 @router.get("/organisations", response={200: list[OrganisationOut], **ERRORS}, operation_id="organisations_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def organisations_list(request: HttpRequest, kind: str | None = None) -> QuerySet[Organisation]:
     """Your own organisation; operators see all of them."""
     return selectors.organisations_visible(actor=_actor(request), kind=kind)
@@ -158,7 +159,7 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> Status[None]:
 
 
 @router.get("/audit-events", response={200: list[AuditEventOut], **ERRORS}, operation_id="audit_events_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def audit_events_list(request: HttpRequest, action: str | None = None) -> QuerySet[AuditEvent]:
     """Your organisation's audit trail (administrators); operators see every organisation's."""
     return selectors.audit_events_visible(actor=_actor(request), action=action)

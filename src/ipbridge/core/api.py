@@ -15,8 +15,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AuthRateThrottle
+from pydantic import Field
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import User
@@ -39,6 +41,14 @@ class Rendered:
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
         return [self.render(row) for row in self.rows[window]]
+
+
+class Pagination(LimitOffsetPagination):
+    """Django Ninja's limit and offset, the offset bounded by what a database integer holds (an offset past it was
+    a server error on SQLite)."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=2**62)
 
 
 # Every refusal an endpoint that takes input, files included, may answer; each app documents these on its routes.

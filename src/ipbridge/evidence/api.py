@@ -10,11 +10,11 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.throttling import AnonRateThrottle
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.core.api import ERRORS, Rendered
+from ipbridge.core.api import ERRORS, Pagination, Rendered
 from ipbridge.core.errors import ValidationFailed
 from ipbridge.evidence import log, selectors, services
 from ipbridge.evidence.presenters import custody_out, evidence_out, leaf_proof_out, tree_head_out
@@ -77,7 +77,7 @@ def evidence_add(
 
 
 @router.get("/evidence", response={200: list[EvidenceOut], **ERRORS}, operation_id="evidence_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def evidence_list(request: HttpRequest, case_id: int | None = None, q: str = "") -> Any:
     """Evidence you may see: your own, shared with you, or attached to your cases; newest first. ``case_id``: only
     what is attached to that case; ``q``: in the name, SHA-256 prefix, listing, stream or address."""

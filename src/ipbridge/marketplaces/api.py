@@ -8,11 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.throttling import AnonRateThrottle
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.core.api import ERRORS
+from ipbridge.core.api import ERRORS, Pagination
 from ipbridge.marketplaces import selectors, services
 from ipbridge.marketplaces.presenters import Summaries, profile_out, version_out
 from ipbridge.marketplaces.schemas import (
@@ -60,7 +60,7 @@ def marketplaces_compare(request: HttpRequest, m: Query[list[str]]) -> dict[str,
     auth=None,
     throttle=[AnonRateThrottle(settings.PUBLIC_RATE_LIMIT)],
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def marketplaces_list(
     request: HttpRequest,
     q: str = "",

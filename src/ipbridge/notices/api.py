@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
-from ipbridge.core.api import Rendered
+from ipbridge.core.api import Pagination, Rendered
 from ipbridge.core.validation import right_references
 from ipbridge.notices import accuracy, intake, misuse, selectors, services
 from ipbridge.notices.accuracy import Accuracy
@@ -94,7 +94,7 @@ def notice_submit(
 
 
 @router.get("/notices", response={200: list[NoticeOut], **ERRORS}, operation_id="notices_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def notices_list(request: HttpRequest) -> Any:
     """Notices your organisation sent, or that were sent for it; newest first."""
     return Rendered(selectors.notices_visible(actor=_actor(request)), notice_out)
@@ -143,7 +143,7 @@ def notice_withdraw(request: HttpRequest, notice_id: int, payload: NoteIn) -> di
 
 
 @router.get("/cases", response={200: list[CaseOut], **ERRORS}, operation_id="cases_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def cases_list(request: HttpRequest, status: str = "", overdue: bool = False, notice_id: int | None = None) -> Any:
     """Cases you may see: a marketplace's own, the cases of notices you sent, cases forwarded to you as merchant.
     Trusted flaggers' first, then oldest first. ``overdue``: waiting for a decision past their due time."""

@@ -9,12 +9,12 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
-from ipbridge.core.api import Rendered
+from ipbridge.core.api import Pagination, Rendered
 from ipbridge.notices import webhooks
 from ipbridge.notices.models import WebhookDelivery, WebhookEndpoint
 
@@ -238,7 +238,7 @@ def webhook_endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> di
 @router.get(
     "/webhooks/deliveries", response={200: list[WebhookDeliveryOut], **ERRORS}, operation_id="webhook_deliveries_list"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def webhook_deliveries_list(request: HttpRequest, status: str = "") -> Any:
     """Deliveries to your endpoints, newest first; ``status``: pending, delivered or dead."""
     return Rendered(webhooks.webhook_deliveries_list(actor=_actor(request), status=status), _delivery_out)

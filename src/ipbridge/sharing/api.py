@@ -10,11 +10,11 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.throttling import AnonRateThrottle
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.core.api import ERRORS, Rendered
+from ipbridge.core.api import ERRORS, Pagination, Rendered
 from ipbridge.core.validation import choice_field
 from ipbridge.sharing import exports, imports, selectors, sellers, services
 from ipbridge.sharing.models import Guide, ReadSubject
@@ -59,7 +59,7 @@ def _written(actor: Actor, guide: Guide) -> dict[str, Any]:
 
 
 @router.get("/sharing/guides", response={200: list[GuideSummaryOut], **ERRORS}, operation_id="sharing_guides_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def guides_list(request: HttpRequest, scope: str = "") -> Any:
     """The product authentication guides (正品鉴别指南) you may read, newest first: ``scope=mine`` your own,
     ``scope=addressed`` those shared with you."""
@@ -204,7 +204,7 @@ def _subject(subject: str) -> str:
 
 
 @router.get("/sharing/reads", response={200: list[ReadOut], **ERRORS}, operation_id="sharing_reads_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def reads_list(request: HttpRequest, guide_id: int | None = None, subject: str = "") -> Any:
     """Who read what your organisation shares (查阅记录), newest first: which organisation, person or API key,
     when, which guide and version, picture or list of authorised sellers."""
@@ -248,7 +248,7 @@ def _seller_in(payload: SellerIn) -> sellers.SellerIn:
 @router.get(
     "/sharing/authorised-sellers", response={200: list[SellerOut], **ERRORS}, operation_id="sharing_sellers_list"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def sellers_list(
     request: HttpRequest,
     marketplace: str = "",

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from ipbridge.accounts.actors import Actor
-from ipbridge.core.api import ERRORS, Rendered
+from ipbridge.core.api import ERRORS, Pagination, Rendered
 from ipbridge.core.errors import ValidationFailed
 from ipbridge.engine import oprf
 from ipbridge.engine.identifiers import KINDS
@@ -111,7 +111,7 @@ def intelligence_record(request: HttpRequest, payload: RecordIn) -> Status[dict[
 
 
 @router.get("/intelligence/records", response={200: list[RecordOut], **ERRORS}, operation_id="intelligence_records")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def intelligence_records(request: HttpRequest) -> Any:
     """What your marketplace recorded: kinds and cases, never the values."""
     return Rendered(

@@ -6,10 +6,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.schemas import ErrorOut
+from ipbridge.core.api import Pagination
 from ipbridge.rights import selectors_imports, services
 from ipbridge.rights.models import ImportBatch
 from ipbridge.rights.schemas_imports import ImportBatchDetailOut, ImportBatchOut, ImportRejectionOut
@@ -43,7 +44,7 @@ def rights_import_create(
 
 
 @router.get("/rights/imports", response={200: list[ImportBatchOut], **ERRORS}, operation_id="rights_imports_list")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def rights_imports_list(request: HttpRequest) -> QuerySet[ImportBatch]:
     """Register imports, newest first. Operators only."""
     return selectors_imports.import_batches_visible(actor=_actor(request))
