@@ -28,7 +28,8 @@ class WebhookEndpointIn(Schema):
     events: list[str] = Field(
         max_length=20,
         description='Events to receive: "case.delivered", "case.acknowledged", "case.decided", "case.forwarded", '
-        '"case.counter_noticed", "case.complaint_filed", "case.lifted", "case.closed", "case.withdrawn", or "*"',
+        '"case.counter_noticed", "case.complaint_filed", "case.lifted", "case.closed", "case.withdrawn", '
+        '"case.overdue", "sharing.updated" (marketplaces: shared information changed), or "*"',
     )
 
 
@@ -54,6 +55,26 @@ class WebhookCaseOut(Schema):
     notice_id: int
     marketplace: str = Field(description="The marketplace's id on IPBridge")
     sender: str = Field(description="The id on IPBridge of the organisation that sent the notice")
+
+
+class WebhookSharedOut(Schema):
+    kind: str = Field(description="guide or authorised_seller")
+    change: str = Field(description="published (a guide); added, changed, ended, removed or imported (sellers)")
+    id: int | None = Field(description="The guide's or the entry's id; none for an import")
+    version: int | None = Field(description="The guide's version published")
+    holder: str = Field(description="The right holder's id on IPBridge")
+    marketplace: str | None = Field(description="The marketplace the sellers are listed on")
+    shop_id: str | None
+
+
+class WebhookSharingEventOut(Schema):
+    """What IPBridge posts when shared information changes for a marketplace: which guide or which list, never its
+    content (read it with your API key)."""
+
+    id: UUID = Field(description="The delivery's id, also sent as the IPBridge-Delivery header")
+    event: str
+    created_at: dt.datetime
+    shared: WebhookSharedOut
 
 
 class WebhookEventOut(Schema):
@@ -109,16 +130,23 @@ def _callbacks() -> dict[str, Any]:
     for event in webhooks.EVENTS:
         if event == "*":
             continue
-        body = _inlined(WebhookEventOut.model_json_schema())
+        sharing = event.startswith("sharing.")
+        body = _inlined((WebhookSharingEventOut if sharing else WebhookEventOut).model_json_schema())
         body["properties"]["event"] = {"const": event, "title": "Event", "type": "string"}
         callbacks[event] = {
             "{$request.body#/url}": {
                 "post": {
                     "summary": f"{event}, posted to the endpoint",
                     "description": (
-                        "Sent when a case of the endpoint's organisation moves, to endpoints subscribed to this "
-                        'event or to "*". Check the IPBridge-Signature before reading the body; a delivery whose '
-                        "answer was lost comes again with the same IPBridge-Delivery."
+                        (
+                            "Sent to a marketplace's endpoints when a guide addressed to it is published or an "
+                            "authorised seller listed on it changes"
+                            if sharing
+                            else "Sent when a case of the endpoint's organisation moves"
+                        )
+                        + ', to endpoints subscribed to this event or to "*". Check the IPBridge-Signature before '
+                        "reading the body; a delivery whose answer was lost comes again with the same "
+                        "IPBridge-Delivery."
                     ),
                     "operationId": f"webhook_event_{event.replace('.', '_')}",
                     "security": [],

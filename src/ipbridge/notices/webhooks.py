@@ -20,7 +20,7 @@ import secrets
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,7 +44,13 @@ from ipbridge.engine import webhooks as signing
 from ipbridge.notices.models import Case, CaseStatus, WebhookDelivery, WebhookEndpoint
 
 # Each status a case reaches, and "case.overdue" when it passes its response time without a decision.
-EVENTS = ("*", *(f"case.{status}" for status in CaseStatus.values if status != CaseStatus.SUBMITTED), "case.overdue")
+EVENTS = (
+    "*",
+    *(f"case.{status}" for status in CaseStatus.values if status != CaseStatus.SUBMITTED),
+    "case.overdue",
+    # Shared information changed for a marketplace: a guide addressed to it published, a seller on it listed.
+    "sharing.updated",
+)
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
 # Marketplaces hear about their cases, senders about their notices' cases; other kinds receive no events.
 RECEIVING_KINDS = (OrganisationKind.MARKETPLACE, OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT)
@@ -323,16 +329,6 @@ def webhook_event_queue(*, case: Case, event: str) -> list[WebhookDelivery]:
     subscribes to it. The payload names the case only; receivers fetch it with their API key, so no personal data
     travels in a webhook. Call it inside the transaction that changed the case: sending starts once it commits."""
     notice = case.notice
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(
-            active=True, organisation_id__in={case.marketplace_id, notice.sender_id}
-        ).order_by("id")
-        if "*" in endpoint.events or event in endpoint.events
-    ]
-    if not endpoints:
-        return []
-    now = timezone.now()
     subject = {
         "id": case.pk,
         "status": case.status,
@@ -340,10 +336,30 @@ def webhook_event_queue(*, case: Case, event: str) -> list[WebhookDelivery]:
         "marketplace": case.marketplace.slug,
         "sender": notice.sender.slug,
     }
+    return webhook_event_queue_to(
+        organisation_ids={case.marketplace_id, notice.sender_id}, event=event, subject={"case": subject}
+    )
+
+
+def webhook_event_queue_to(
+    *, organisation_ids: Collection[int], event: str, subject: dict[str, Any]
+) -> list[WebhookDelivery]:
+    """Queue ``event`` for every active endpoint of these organisations that subscribes to it, with ``subject``
+    (what the event is about, by reference) in its payload; sending starts once the transaction commits."""
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(active=True, organisation_id__in=set(organisation_ids)).order_by(
+            "id"
+        )
+        if "*" in endpoint.events or event in endpoint.events
+    ]
+    if not endpoints:
+        return []
+    now = timezone.now()
     deliveries = []
     for endpoint in endpoints:
         delivery = WebhookDelivery(endpoint=endpoint, event=event, created_at=now, next_attempt_at=now)
-        delivery.payload = {"id": str(delivery.uuid), "event": event, "created_at": now.isoformat(), "case": subject}
+        delivery.payload = {"id": str(delivery.uuid), "event": event, "created_at": now.isoformat(), **subject}
         deliveries.append(delivery)
     WebhookDelivery.objects.bulk_create(deliveries)
     _deliver_soon()

@@ -28,6 +28,7 @@ from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.audit import AuditAction, audit_act
 from ipbridge.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
 from ipbridge.core.uploads import upload_chunks
+from ipbridge.sharing import events
 from ipbridge.sharing.models import AuthorisedSeller
 from ipbridge.sharing.sellers import Resolver, SellerIn, seller_duplicate
 from ipbridge.sharing.services import require_sharing_holder
@@ -64,6 +65,8 @@ class ImportOutcome:
     unchanged: int = 0
     refusals: list[RowRefusal] = field(default_factory=list)
     refused: int = 0
+    # The marketplaces on IPBridge whose lists the import changed.
+    marketplaces: set[int] = field(default_factory=set)
 
     @property
     def rows(self) -> int:
@@ -173,6 +176,7 @@ def sellers_import(*, actor: Actor, upload: Any) -> ImportOutcome:
                 updated=outcome.updated,
                 unchanged=outcome.unchanged,
             )
+            events.sellers_imported(holder=actor.organisation, marketplace_ids=outcome.marketplaces)
     except _Refused:
         raise ValidationFailed(
             "rows_refused",
@@ -250,8 +254,10 @@ def _rows_write(actor: Actor, upload: Any, outcome: ImportOutcome) -> None:
 def _row_write(actor: Actor, holder_id: int, row: dict[str, Any], outcome: ImportOutcome) -> None:
     existing = seller_duplicate(holder_id, row)
     if existing is None:
-        AuthorisedSeller.objects.create(holder_id=holder_id, created_by=actor.user, **row)
+        created = AuthorisedSeller.objects.create(holder_id=holder_id, created_by=actor.user, **row)
         outcome.created += 1
+        if created.marketplace_id is not None:
+            outcome.marketplaces.add(created.marketplace_id)
         return
     if all(getattr(existing, name) == value for name, value in row.items()):
         outcome.unchanged += 1
@@ -261,3 +267,5 @@ def _row_write(actor: Actor, holder_id: int, row: dict[str, Any], outcome: Impor
     existing.updated_at = timezone.now()
     existing.save()
     outcome.updated += 1
+    if existing.marketplace_id is not None:
+        outcome.marketplaces.add(existing.marketplace_id)

@@ -22,7 +22,7 @@ from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import choice_field, right_references, text_field, url_field
 from ipbridge.rights.models import Right
-from ipbridge.sharing import selectors
+from ipbridge.sharing import events, selectors
 from ipbridge.sharing.models import AuthorisedSeller, ReadSubject, SellerRelation
 from ipbridge.sharing.readlog import read_record, read_row, reads_write
 from ipbridge.sharing.services import refuse_nul, require_sharing_holder
@@ -189,6 +189,7 @@ def seller_create(*, actor: Actor, entry: SellerIn) -> AuthorisedSeller:
         raise _already_listed(existing)
     seller = AuthorisedSeller.objects.create(holder=actor.organisation, created_by=actor.user, **row)
     audit_act(actor, AuditAction.SELLER_ADDED, subject=seller, **_summary(seller))
+    events.seller_changed(seller, "added")
     return seller
 
 
@@ -255,6 +256,7 @@ def seller_update(*, actor: Actor, seller_id: int, changes: Mapping[str, Any]) -
     seller.updated_at = timezone.now()
     seller.save()
     audit_act(actor, AuditAction.SELLER_CHANGED, subject=seller, **_summary(seller))
+    events.seller_changed(seller, "changed")
     return seller
 
 
@@ -275,6 +277,7 @@ def seller_end(*, actor: Actor, seller_id: int, on: date | None = None) -> Autho
     seller.updated_at = timezone.now()
     seller.save(update_fields=["valid_until", "updated_at"])
     audit_act(actor, AuditAction.SELLER_ENDED, subject=seller, **_summary(seller))
+    events.seller_changed(seller, "ended")
     return seller
 
 
@@ -283,6 +286,7 @@ def seller_delete(*, actor: Actor, seller_id: int) -> None:
     """Remove an entry written by mistake (an authorisation that ends is ended instead, so that it stays known)."""
     seller = _owned(actor, seller_id)
     audit_act(actor, AuditAction.SELLER_REMOVED, subject=seller, **_summary(seller))
+    events.seller_changed(seller, "removed")
     seller.delete()
 
 

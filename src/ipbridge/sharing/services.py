@@ -20,7 +20,7 @@ from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ipbridge.core.validation import right_references, text_field
 from ipbridge.rights.models import Right
-from ipbridge.sharing import selectors
+from ipbridge.sharing import events, selectors
 from ipbridge.sharing.currencies import CURRENCIES, MAX_AMOUNT
 from ipbridge.sharing.images import image_discard, image_open, image_store
 from ipbridge.sharing.models import Guide, GuideImage, GuideStatus, GuideVersion, ReadSubject
@@ -311,6 +311,7 @@ def guide_publish(*, actor: Actor, guide_id: int) -> Guide:
     guide.unpublished_changes = False
     guide.save(update_fields=["version", "status", "unpublished_changes", "published_at"])
     audit_act(actor, AuditAction.GUIDE_PUBLISHED, subject=guide, version=guide.version)
+    events.guide_published(guide)
     return guide
 
 

@@ -41,6 +41,8 @@ def event_label(event: str) -> str:
         return _("All events")
     if event == "case.overdue":
         return "case.overdue — " + _("Past its response time")
+    if event == "sharing.updated":
+        return "sharing.updated — " + _("Shared information changed (marketplaces)")
     status = event.removeprefix("case.")
     return f"{event} — {CaseStatus(status).label}" if status in CaseStatus.values else event
 
