@@ -384,3 +384,50 @@ def test_the_command_line_blinds_identifiers_and_prints_the_matches(live_server:
     assert [(m.line, m.kind, m.value, m.marketplaces) for m in matches] == [(3, "phone", PHONE, 1)]
     with pytest.raises(intelclient.ClientError, match="refused"):
         intelclient.match(rows, base_url=live_server.url, api_key="ipb_wrong")
+
+
+@pytest.mark.parametrize(
+    ("kind", "scopes", "expected"),
+    [
+        # A marketplace's key: reading checks, writing records; without sharing scopes, neither.
+        (OrganisationKind.MARKETPLACE, ["sharing:read"], {"match": 200, "records": 200, "record": 403}),
+        (
+            OrganisationKind.MARKETPLACE,
+            ["sharing:read", "sharing:write", "notices:read"],
+            {"match": 200, "records": 200, "record": 404},
+        ),
+        (
+            OrganisationKind.MARKETPLACE,
+            ["notices:read", "evidence:read"],
+            {"match": 403, "records": 403, "record": 403},
+        ),
+        # Other kinds' keys, whatever their scopes: refused.
+        (
+            OrganisationKind.RIGHT_HOLDER,
+            ["sharing:read", "sharing:write"],
+            {"match": 403, "records": 403, "record": 403},
+        ),
+        (OrganisationKind.MERCHANT, ["sharing:read", "sharing:write"], {"match": 403, "records": 403, "record": 403}),
+        (OrganisationKind.OPERATOR, ["sharing:read", "sharing:write"], {"match": 403, "records": 200, "record": 403}),
+    ],
+)
+def test_api_keys_by_kind_and_scope(
+    recorded: CaseParties, kind: str, scopes: list[str], expected: dict[str, int]
+) -> None:
+    client = _keyed(OrganisationFactory(kind=kind), scopes)
+    before = InfringerRecord.objects.count()
+
+    answers = {
+        "match": client.post(
+            "/api/v1/intelligence/match", {"hashes": ["00" * 32]}, content_type="application/json"
+        ).status_code,
+        "records": client.get("/api/v1/intelligence/records").status_code,
+        "record": client.post(
+            "/api/v1/intelligence/records",
+            {"case_id": recorded.case.pk, "identifiers": [{"kind": "phone", "value": "+1 555 0100"}]},
+            content_type="application/json",
+        ).status_code,
+    }
+
+    assert answers == expected
+    assert InfringerRecord.objects.count() == before
