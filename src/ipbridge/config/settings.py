@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ipbridge.evidence",
     "ipbridge.marketplaces",
     "ipbridge.sharing",
+    "ipbridge.screening",
     "ipbridge.web",
 ]
 

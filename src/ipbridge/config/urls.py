@@ -14,6 +14,9 @@ from ipbridge.marketplaces.api import router as marketplaces_router
 from ipbridge.notices.api import router as notices_router
 from ipbridge.notices.api_webhooks import router as webhooks_router
 from ipbridge.rights.api import router as rights_router
+from ipbridge.screening.api import router as screening_router
+from ipbridge.screening.api_monitoring import router as screening_monitoring_router
+from ipbridge.screening.api_streams import router as screening_streams_router
 from ipbridge.sharing.api import public as sharing_public_router
 from ipbridge.sharing.api import router as sharing_router
 from ipbridge.sharing.api_intelligence import router as intelligence_router
@@ -32,6 +35,9 @@ api.add_router("/", marketplaces_router)
 api.add_router("/", sharing_public_router)
 api.add_router("/", sharing_router)
 api.add_router("/", intelligence_router)
+api.add_router("/", screening_router)
+api.add_router("/", screening_streams_router)
+api.add_router("/", screening_monitoring_router)
 # The admin site asks for the second factor too, like every other page of a member.
 admin.site.__class__ = OTPAdminSite
 
@@ -47,5 +53,6 @@ urlpatterns = [
     path("", include("ipbridge.evidence.urls")),
     path("", include("ipbridge.marketplaces.urls")),
     path("", include("ipbridge.sharing.urls")),
+    path("", include("ipbridge.screening.urls")),
     path("", include("ipbridge.web.urls")),
 ]

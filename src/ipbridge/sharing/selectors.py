@@ -385,3 +385,50 @@ def sellers_listed_on(*, marketplace: Organisation) -> QuerySet[AuthorisedSeller
         .select_related("holder", "marketplace", "right")
         .order_by("holder__name", "brand_key", "shop_id", "id")
     )
+
+
+# What screening reads ----------------------------------------------------------------------------------------------
+
+
+def authorised_shops() -> dict[tuple[str, str], frozenset[str]]:
+    """Every shop of a marketplace of IPBridge authorised today, as (marketplace id, shop id) → the ids of the
+    right holders that authorise it, all as strings: screening never flags such a shop for those holders' marks."""
+    today = timezone.localdate()
+    shops: dict[tuple[str, str], set[str]] = {}
+    entries = (
+        AuthorisedSeller.objects.filter(_in_force(), marketplace__isnull=False)
+        .filter(_valid_on(today))
+        .values_list("marketplace_id", "shop_id", "holder_id")
+    )
+    for marketplace_id, shop_id, holder_id in entries:
+        shops.setdefault((str(marketplace_id), shop_id), set()).add(str(holder_id))
+    return {key: frozenset(holders) for key, holders in shops.items()}
+
+
+@dataclass(frozen=True)
+class PublishedPrice:
+    """A reference price a published guide gives for a product of its rights."""
+
+    office: str
+    number: str
+    product: str
+    amount: int
+    currency: str
+
+
+def reference_prices_published(*, marketplace: Organisation | None) -> list[PublishedPrice]:
+    """The reference prices of the newest published versions of the guides addressed to ``marketplace`` (of every
+    published guide when None), one per right of the guide and price."""
+    guides = Guide.objects.filter(status=GuideStatus.PUBLISHED, holder__verification_status=VERIFIED)
+    if marketplace is not None:
+        guides = guides.filter(_addressed_to(marketplace))
+    versions = GuideVersion.objects.filter(guide__in=guides, number=F("guide__version")).values_list("content", flat=True)
+    prices: list[PublishedPrice] = []
+    for content in versions:
+        for price in content.get("reference_prices", []):
+            amount, product, currency = price.get("amount"), price.get("product"), price.get("currency")
+            if not isinstance(amount, int) or not product or not currency:
+                continue
+            for right in content.get("rights", []):
+                prices.append(PublishedPrice(right["office"], right["number"], str(product), amount, str(currency)))
+    return prices
