@@ -105,6 +105,23 @@ class AuditAction(models.TextChoices):
     INTELLIGENCE_RECORDED = "intelligence.recorded", _("Seller's identifiers recorded as keyed hashes")
     INTELLIGENCE_WITHDRAWN = "intelligence.withdrawn", _("Records of a seller taken back")
     INTELLIGENCE_MATCHED = "intelligence.matched", _("Sellers checked against recorded infringers")
+    SCREENING_SETTINGS_CHANGED = "screening.settings_changed", _("Screening thresholds or sharing changed")
+    RISK_KEYWORD_ADDED = "screening.keyword_added", _("Risk keyword added")
+    RISK_KEYWORD_CHANGED = "screening.keyword_changed", _("Risk keyword changed")
+    RISK_KEYWORD_REMOVED = "screening.keyword_removed", _("Risk keyword removed")
+    GI_PRODUCER_ADDED = "screening.gi_producer_added", _("Producer of a geographical indication added")
+    GI_PRODUCER_REMOVED = "screening.gi_producer_removed", _("Producer of a geographical indication removed")
+    SCAN_STARTED = "screening.scan_started", _("Listings sent for screening")
+    SCAN_FINISHED = "screening.scan_finished", _("Screening of listings finished")
+    ALERT_CONFIRMED = "screening.alert_confirmed", _("Screening alert confirmed")
+    ALERT_DISMISSED = "screening.alert_dismissed", _("Screening alert dismissed")
+    ALERT_NOTICE_SENT = "screening.alert_notice", _("Notice sent from a screening alert")
+    STREAM_OPENED = "screening.stream_opened", _("Live stream opened for screening")
+    STREAM_ENDED = "screening.stream_ended", _("Live stream ended")
+    WATCH_ADDED = "screening.watch_added", _("Focused monitoring started")
+    WATCH_ENDED = "screening.watch_ended", _("Focused monitoring ended")
+    SHOP_IDENTIFIERS_RECORDED = "screening.shop_identifiers", _("Shop identifiers recorded as keyed hashes")
+    EARLY_WARNING_ACKNOWLEDGED = "screening.warning_acknowledged", _("Early warning acknowledged")
 
 
 def audit_row(
