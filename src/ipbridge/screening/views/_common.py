@@ -1,0 +1,49 @@
+"""What the screening pages share: who may open which, and the sub-menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
+
+from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.models import OrganisationKind
+
+MARKETPLACES = (OrganisationKind.MARKETPLACE,)
+# Marketplaces screen their own listings and streams; operators read everyone's.
+SCREENERS = (OrganisationKind.MARKETPLACE, OrganisationKind.OPERATOR)
+# Right holders also see the alerts that marketplaces share with them.
+ALERT_READERS = (OrganisationKind.MARKETPLACE, OrganisationKind.RIGHT_HOLDER, OrganisationKind.OPERATOR)
+PAGE_SIZE = 50
+
+# The sub-menu of the screening pages: (URL name, label, kinds that see it).
+SUBNAV = (
+    ("screening:scans", gettext_lazy("Scans"), SCREENERS),
+    ("screening:alerts", gettext_lazy("Alerts"), ALERT_READERS),
+    ("screening:streams", gettext_lazy("Live streams"), SCREENERS),
+    ("screening:monitoring", gettext_lazy("Focused monitoring"), SCREENERS),
+    ("screening:trends", gettext_lazy("Early warning"), SCREENERS),
+    ("screening:settings", gettext_lazy("Settings"), MARKETPLACES),
+)
+
+
+def _url(name: str) -> str | None:
+    # Pages are still being added; a tab whose page does not exist yet is left out.
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def subnav(actor: Actor, current: str) -> list[dict[str, Any]]:
+    """The tabs the actor's organisation sees, ``current`` marked active."""
+    tabs = []
+    for name, label, kinds in SUBNAV:
+        if actor.organisation.kind not in kinds:
+            continue
+        url = _url(name)
+        if url is None:
+            continue
+        tabs.append({"url": url, "label": label, "active": name == current, "id": name.split(":")[1]})
+    return tabs
