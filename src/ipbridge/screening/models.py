@@ -176,6 +176,28 @@ class ScannedItem(models.Model):
         return f"{self.listing_id} of scan {self.scan_id}"
 
 
+class ScanChunk(models.Model):
+    """A part of a background scan that one worker screens: the records from byte ``start`` to ``end`` of the scan's
+    prepared file. Its ``done_at`` is set in the transaction that stores its results, so a chunk delivered twice is
+    screened once."""
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    start = models.PositiveBigIntegerField()
+    end = models.PositiveBigIntegerField()
+    records = models.PositiveIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["scan", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["scan", "number"], name="scan_chunk_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of scan {self.scan_id}"
+
+
 class StreamStatus(models.TextChoices):
     LIVE = "live", pgettext_lazy("stream", "Live")
     ENDED = "ended", pgettext_lazy("stream", "Ended")
