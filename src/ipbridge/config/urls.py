@@ -15,6 +15,7 @@ from ipbridge.notices.api import router as notices_router
 from ipbridge.notices.api_webhooks import router as webhooks_router
 from ipbridge.rights.api import router as rights_router
 from ipbridge.screening.api import router as screening_router
+from ipbridge.screening.api_alerts import router as screening_alerts_router
 from ipbridge.screening.api_monitoring import router as screening_monitoring_router
 from ipbridge.screening.api_streams import router as screening_streams_router
 from ipbridge.sharing.api import public as sharing_public_router
@@ -36,6 +37,7 @@ api.add_router("/", sharing_public_router)
 api.add_router("/", sharing_router)
 api.add_router("/", intelligence_router)
 api.add_router("/", screening_router)
+api.add_router("/", screening_alerts_router)
 api.add_router("/", screening_streams_router)
 api.add_router("/", screening_monitoring_router)
 # The admin site asks for the second factor too, like every other page of a member.
