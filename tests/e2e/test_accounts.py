@@ -140,6 +140,7 @@ def test_organisation_signs_up_enrols_two_factor_uses_an_api_key_and_switches_to
             "工作台",
             "通知",
             "证据",
+            "筛查",
             "信息共享",
             "主体身份",
             "持有的权利",

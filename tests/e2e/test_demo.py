@@ -36,6 +36,7 @@ def test_demo_marketplace_person_logs_in_and_sees_the_dashboard(page: Page) -> N
             "Dashboard",
             "Cases",
             "Evidence",
+            "Screening",
             "Shared information",
             "Identity",
             "Right holders",

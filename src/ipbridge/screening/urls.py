@@ -1,5 +1,5 @@
-from ipbridge.screening.views import monitoring, scans, streams
+from ipbridge.screening.views import alerts, monitoring, scans, streams
 
 app_name = "screening"
 
-urlpatterns = [*scans.urls, *streams.urls, *monitoring.urls]
+urlpatterns = [*scans.urls, *alerts.urls, *streams.urls, *monitoring.urls]

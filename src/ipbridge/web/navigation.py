@@ -42,11 +42,15 @@ SHARING_READERS = frozenset(
     {OrganisationKind.RIGHT_HOLDER, OrganisationKind.MARKETPLACE, OrganisationKind.AUTHORITY, OrganisationKind.OPERATOR}
 )
 
+# Who reads screening alerts: marketplaces screen, right holders and their agents see the alerts shared with them.
+SCREENING_READERS = frozenset({OrganisationKind.MARKETPLACE, *HOLDERS_AND_AGENTS, OrganisationKind.OPERATOR})
+
 ITEMS = (
     NavItem(_("Dashboard"), "web:dashboard"),
     NavItem(_("Notices"), "notices:list", scope="notices:read", kinds=NOTICE_SENDERS),
     NavItem(_("Cases"), "notices:inbox", scope="notices:read", kinds=CASE_HANDLERS),
     NavItem(_("Evidence"), "evidence:list", scope="evidence:read", kinds=EVIDENCE_KEEPERS),
+    NavItem(_("Screening"), "screening:alerts", scope="screening:read", kinds=SCREENING_READERS),
     NavItem(_("Shared information"), "sharing:guides", scope="sharing:read", kinds=SHARING_READERS),
     NavItem(_("Identity"), "identity:overview", scope="identity:read", kinds=ALL_BUT_OPERATORS),
     NavItem(_("Rights held"), "identity:claims", scope="identity:read", kinds=HOLDERS),

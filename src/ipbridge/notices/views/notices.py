@@ -41,6 +41,7 @@ from ipbridge.notices.views._common import (
     FieldGroup,
     require_write,
 )
+from ipbridge.screening import alerts_services
 from ipbridge.web.pages import ActingRequest, acting, posted
 
 # Where a gap of the checklist is shown: the form field it belongs to (None: above the form).
@@ -254,6 +255,7 @@ def compose(request: ActingRequest) -> HttpResponse:
             key = request.POST.get("idempotency_key", "")[:200]
             notice = services.notice_submit(actor=actor, idempotency_key=key, **fields)
             messages.success(request, _("Notice sent."))
+            _alert_record(request, notice)
             return redirect("notices:detail", notice_id=notice.pk)
         found = services.notice_check(actor=actor, **fields)
     except ValidationFailed as exc:
@@ -269,6 +271,21 @@ def compose(request: ActingRequest) -> HttpResponse:
     gaps = [(g.field, str(g.label)) for g in found]
     _gaps_show(form, gaps)
     return _compose_page(request, sender, form, gaps=[m for _f, m in gaps], checked=True, note=note)
+
+
+def _alert_record(request: ActingRequest, notice: Notice) -> None:
+    """A notice opened from a screening alert (``alert=<id>`` in the form's address) is recorded on the alert. The
+    notice is sent either way; when the alert cannot take it, the sender is told why."""
+    alert = request.GET.get("alert", "")
+    if not (alert.isascii() and alert.isdigit()) or len(alert) > 18:
+        return
+    try:
+        alerts_services.alert_notice_record(actor=request.actor, alert_id=int(alert), notice_id=notice.pk)
+    except ApplicationError as exc:
+        messages.warning(
+            request,
+            _("The notice is not recorded on alert %(alert)s: %(reason)s") % {"alert": alert, "reason": exc.message},
+        )
 
 
 def _renotify_query(notice: Notice) -> str:
