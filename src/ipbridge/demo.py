@@ -22,6 +22,7 @@ from ipbridge.identity.demo import demo_authentication_load
 from ipbridge.marketplaces.demo import demo_directory_load
 from ipbridge.notices.demo import demo_notices_load
 from ipbridge.rights.demo import demo_register_load
+from ipbridge.screening.demo import demo_screening_load
 from ipbridge.sharing.demo import demo_sharing_load
 
 DEMO_PASSWORD = "ipbridge-demo-2026"  # noqa: S105 — documented demo credential, refused outside demo mode
@@ -186,6 +187,7 @@ def demo_load() -> int:
     demo_authentication_load()
     demo_notices_load()
     demo_sharing_load()
+    demo_screening_load()
     demo_directory_load()
     return count
 
