@@ -92,6 +92,7 @@ def test_a_fresh_process_finds_every_scheduled_job() -> None:
             "notices-lift-due",
             "notices-overdue-alert",
             "notices-webhooks-deliver",
+            "screening-early-warnings",
             "sharing-intelligence-purge",
         ]
     )

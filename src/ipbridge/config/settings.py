@@ -323,7 +323,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ipbridge.marketplaces.figures_refresh",
         "schedule": 86400,
     },
+    # Write the early warnings of the marketplaces whose alerts of a brand or category spiked, daily.
+    "screening-early-warnings": {
+        "task": "ipbridge.screening.early_warnings_check",
+        "schedule": 86400,
+    },
 }
+# Task modules beside the apps' tasks.py, which Celery finds by itself.
+CELERY_IMPORTS = ["ipbridge.screening.tasks_monitoring"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 CACHES = {
