@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ipbridge.accounts.models import Membership, Organisation, OrganisationKind, Role
+from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.rights.models import Right
+from ipbridge.screening import scans, settings_services
+from ipbridge.screening.scans import ScanOutcome
 from tests.factories import member
 from tests.identity.factories import held
 from tests.rights.factories import right
@@ -87,3 +90,15 @@ def screening_world() -> Screening:
     bazaar = marketplace_member(name="Little Bazaar", slug="little-bazaar")
     operator = member(OrganisationKind.OPERATOR, slug="ipbridge-operators", name="IPBridge operators")
     return Screening(holder, megamart, bazaar, operator)
+
+
+def scanned(marketplace: Organisation, items: list[Any]) -> ScanOutcome:
+    """Listings screened while the request waits, sent by the marketplace's own systems."""
+    return scans.scan_listings(actor=actor_for_system(marketplace), items=items)
+
+
+def thresholds_set(marketplace: Organisation, *, alert: float, hold: float) -> None:
+    settings_services.screening_settings_update(
+        actor=actor_for_system(marketplace),
+        changes=settings_services.SettingsChanges(alert_threshold=alert, hold_threshold=hold),
+    )
