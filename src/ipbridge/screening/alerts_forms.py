@@ -31,8 +31,11 @@ class AlertFilterForm(forms.Form):
         self.fields["min_score"].widget.attrs.update({"step": "0.05", "min": "0", "max": "1"})
 
 
+CHOOSE = [("", _("Choose…"))]
+
+
 class ConfirmForm(forms.Form):
-    measure = forms.ChoiceField(label=_("Measure taken"), choices=Measure.choices)
+    measure = forms.ChoiceField(label=_("Measure taken"), choices=CHOOSE + list(Measure.choices))
     note = forms.CharField(
         label=_("Note (only your marketplace reads it)"),
         required=False,
@@ -42,7 +45,7 @@ class ConfirmForm(forms.Form):
 
 
 class DismissForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=DismissReason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=CHOOSE + list(DismissReason.choices))
     note = forms.CharField(
         label=_("Note (only your marketplace reads it)"),
         required=False,
