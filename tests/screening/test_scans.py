@@ -19,7 +19,7 @@ from ipbridge.accounts.models import AuditEvent
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from ipbridge.engine.screening import MARK, RISK_KEYWORD
-from ipbridge.screening import scans
+from ipbridge.screening import monitoring, scans, scans_selectors
 from ipbridge.screening.models import Alert, Scan, ScanChunk, ScannedItem, ScanStatus
 from tests.screening.factories import (
     aurora_right,
@@ -128,6 +128,48 @@ def test_a_score_at_or_over_the_hold_threshold_holds_the_listing_and_under_the_a
     assert [(r.result.risk_score < 1, r.level) for r in quiet.results or []] == [(True, "")]
     assert quiet.scan.alerts_raised == 0
     assert ScannedItem.objects.filter(scan=quiet.scan).get().level == ""
+
+
+def test_a_listing_matching_a_watch_is_kept_and_raises_an_alert_whatever_its_score_and_the_hit_is_counted() -> None:
+    w = screening_world()
+    thresholds_set(w.marketplace, alert=1.0, hold=1.0)
+    system = actor_for_system(w.marketplace)
+    shop = monitoring.watch_add(actor=system, kind="shop", label="Bright Deals", shop_id="shop-9")
+    towels = monitoring.watch_add(actor=system, kind="product", label="Striped towels", keywords=["striped", "towel"])
+
+    outcome = scanned(
+        w.marketplace,
+        [
+            innocent(id="T-1", title="Plain towel", shop_id="shop-9"),
+            innocent(id="T-2", title="Striped beach TOWEL", shop_id="shop-1"),
+            innocent(id="T-3", title="Plain towel", shop_id="shop-1"),
+        ],
+    )
+
+    assert [(r.item.id, r.level, r.alert_id is not None) for r in outcome.results or []] == [
+        ("T-1", "alert", True),
+        ("T-2", "alert", True),
+        ("T-3", "", False),
+    ]
+    kept = {item.listing_id: item for item in ScannedItem.objects.all()}
+    assert sorted(kept) == ["T-1", "T-2"]
+    assert (kept["T-1"].risk_score, kept["T-1"].level, kept["T-1"].detectors) == (0.0, "alert", ["watch"])
+    assert [(f["detector"], f["field"], f["term"], f["watch"]) for f in kept["T-1"].flags] == [
+        ("watch", "shop_id", "Bright Deals", shop.pk)
+    ]
+    assert [(f["term"], f["watch"]) for f in kept["T-2"].flags] == [("Striped towels", towels.pk)]
+    assert [f["detector"] for r in outcome.results or [] for f in r.flags] == ["watch", "watch"]
+    assert sorted(Alert.objects.values_list("listing_id", "level")) == [("T-1", "alert"), ("T-2", "alert")]
+    shop.refresh_from_db()
+    towels.refresh_from_db()
+    assert (shop.hits, towels.hits) == (1, 1)
+    assert (outcome.scan.items_flagged, outcome.scan.alerts_raised) == (2, 2)
+    assert list(
+        scans_selectors.scan_items(scan=outcome.scan, detector="watch").values_list("listing_id", flat=True)
+    ) == [
+        "T-1",
+        "T-2",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def scan_get(request: HttpRequest, scan_id: int) -> dict[str, Any]:
 @paginate(Pagination)
 def scan_items(request: HttpRequest, scan_id: int, min_score: float | None = None, detector: str = "") -> Any:
     """A scan's flagged listings, riskiest first, each with its flags and its alert: ``min_score`` from 0 to 1,
-    ``detector`` one of mark, risk_keyword, geographical_indication, shop_name, price."""
+    ``detector`` one of mark, risk_keyword, geographical_indication, shop_name, price, watch."""
     scan = scans_selectors.access_scan(actor=_actor(request), scan_id=scan_id)
     items = scans_selectors.scan_items(scan=scan, min_score=min_score, detector=detector)
     return Rendered(items, scanned_item_out)

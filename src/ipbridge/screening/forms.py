@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from ipbridge.engine.screening import DETECTORS
 from ipbridge.screening.flags import detector_label
+from ipbridge.screening.scans_selectors import WATCH
 
 
 class ScanForm(forms.Form):
@@ -40,7 +41,11 @@ class ScanForm(forms.Form):
 
 
 def detector_choices() -> list[tuple[str, str]]:
-    return [("", _("Any")), *((detector, detector_label(detector)) for detector in DETECTORS)]
+    return [
+        ("", _("Any")),
+        *((detector, detector_label(detector)) for detector in DETECTORS),
+        (WATCH, _("Focused monitoring")),
+    ]
 
 
 class ItemFilterForm(forms.Form):

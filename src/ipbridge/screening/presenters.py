@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ipbridge.accounts.models import Organisation
-from ipbridge.screening.flags import flag_sentence, flags_json
+from ipbridge.screening.flags import flag_sentence
 from ipbridge.screening.models import GIProducer, RiskKeyword, Scan, ScannedItem, ScreeningSettings
 from ipbridge.screening.scans import ItemResult
 from ipbridge.screening.scans_input import Rejected, problem_message
@@ -76,13 +76,12 @@ def scan_detail_out(scan: Scan) -> dict[str, Any]:
 
 
 def item_result_out(answer: ItemResult) -> dict[str, Any]:
-    result = answer.result
     return {
         "id": answer.item.id,
         "position": answer.item.position,
-        "risk_score": result.risk_score,
+        "risk_score": answer.result.risk_score,
         "level": answer.level,
-        "flags": [flag_out(flag) for flag in flags_json(result)],
+        "flags": [flag_out(flag) for flag in answer.flags],
         "alert": answer.alert_id,
     }
 

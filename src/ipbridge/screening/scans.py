@@ -30,12 +30,22 @@ from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import ValidationFailed
 from ipbridge.core.jobs import enqueue_after_commit
 from ipbridge.core.uploads import upload_spool
-from ipbridge.engine.screening import DETECTORS, Result, Thresholds
+from ipbridge.engine.screening import Result, Thresholds
 from ipbridge.screening import tasks
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
 from ipbridge.screening.flags import flags_json
-from ipbridge.screening.models import Alert, Scan, ScanChunk, ScannedItem, ScanSource, ScanStatus
+from ipbridge.screening.models import (
+    Alert,
+    Scan,
+    ScanChunk,
+    ScannedItem,
+    ScanSource,
+    ScanStatus,
+    Watch,
+    WatchKind,
+)
+from ipbridge.screening.monitoring import watch_matcher
 from ipbridge.screening.scans_input import (
     Item,
     Problem,
@@ -46,6 +56,7 @@ from ipbridge.screening.scans_input import (
     item_check,
     items_checked,
 )
+from ipbridge.screening.scans_selectors import ITEM_DETECTORS, WATCH
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +80,12 @@ def require_scanner(actor: Actor) -> None:
 
 @dataclass(frozen=True)
 class ItemResult:
-    """What screening said of one listing of a request."""
+    """What screening said of one listing of a request: its result, its flags as kept (with those of the watches
+    it matched), its level and its alert."""
 
     item: Item
     result: Result
+    flags: list[dict[str, Any]]
     level: str
     alert_id: int | None
 
@@ -95,13 +108,15 @@ class ScanOutcome:
 
 @dataclass
 class _Stored:
-    flagged: int = 0
-    alerts: int = 0
+    """What a batch left: its kept listings and its alerts, by position."""
+
+    kept: dict[int, ScannedItem]
+    alerts: dict[int, Alert]
 
 
 def _detectors(flags: list[dict[str, Any]]) -> list[str]:
     found = {flag.get("detector") for flag in flags}
-    return [detector for detector in DETECTORS if detector in found]
+    return [detector for detector in ITEM_DETECTORS if detector in found]
 
 
 def _screen(marketplace: Organisation, items: Sequence[Item]) -> tuple[list[Result], Thresholds]:
@@ -112,16 +127,34 @@ def _screen(marketplace: Organisation, items: Sequence[Item]) -> tuple[list[Resu
     return list(results), thresholds
 
 
-def _store(
-    scan: Scan, items: Sequence[Item], results: Sequence[Result], thresholds: Thresholds
-) -> tuple[_Stored, dict[int, Alert]]:
-    """Keep the flagged listings and raise the alerts; call inside the transaction that counts them. Answers the
-    counts and the alerts by position."""
+def _watch_flag(watch: Watch) -> dict[str, Any]:
+    """Why a listing that matched a watch was kept, in the form of the screener's flags."""
+    return {
+        "detector": WATCH,
+        "field": "shop_id" if watch.kind == WatchKind.SHOP else "title",
+        "start": 0,
+        "end": 0,
+        "matched_text": "",
+        "term": watch.label,
+        "weight": 0.0,
+        "how": "",
+        "explanation": f"Matches the watch “{watch.label}” of focused monitoring.",
+        "right": None,
+        "watch": watch.pk,
+    }
+
+
+def _store(scan: Scan, items: Sequence[Item], results: Sequence[Result], thresholds: Thresholds) -> _Stored:
+    """Keep the flagged listings and raise the alerts; call inside the transaction that counts them. A listing
+    matching one of the marketplace's watches (重点监测) is kept and raises an alert whatever its score."""
+    watches = watch_matcher(marketplace=scan.marketplace)
     flagged = []
     for item, result in zip(items, results, strict=True):
-        if result.risk_score <= 0:
+        watched = watches.matches(item.title, item.category, item.shop_id) if watches.watches else []
+        if result.risk_score <= 0 and not watched:
             continue
-        flags = flags_json(result)
+        flags = flags_json(result) + [_watch_flag(watch) for watch in watched]
+        level = thresholds.level(result.risk_score) if result.risk_score > 0 else ""
         flagged.append(
             ScannedItem(
                 scan=scan,
@@ -137,12 +170,13 @@ def _store(
                 shop_name=item.shop_name,
                 shop_domain=item.shop_domain,
                 risk_score=result.risk_score,
-                level=thresholds.level(result.risk_score),
+                level=level or ("alert" if watched else ""),
                 detectors=_detectors(flags),
                 flags=flags,
             )
         )
     ScannedItem.objects.bulk_create(flagged)
+    watches.hits_record()
     alerts: dict[int, Alert] = {}
     for scanned in flagged:
         if not scanned.level:
@@ -160,7 +194,7 @@ def _store(
             shop_name=scanned.shop_name,
             category=scanned.category,
         )
-    return _Stored(flagged=len(flagged), alerts=len(alerts)), alerts
+    return _Stored(kept={scanned.position: scanned for scanned in flagged}, alerts=alerts)
 
 
 def _rejection_rows(rejected: Sequence[Rejected]) -> list[dict[str, Any]]:
@@ -203,11 +237,11 @@ def scan_listings(*, actor: Actor, items: Sequence[Any]) -> ScanOutcome:
             started_at=now,
         )
         audit_act(actor, AuditAction.SCAN_STARTED, subject=scan, source=ScanSource.API, items=len(items))
-        stored, alerts = _store(scan, valid, results, thresholds)
+        stored = _store(scan, valid, results, thresholds)
         scan.items_done = len(items)
-        scan.items_flagged = stored.flagged
+        scan.items_flagged = len(stored.kept)
         scan.items_rejected = len(rejected)
-        scan.alerts_raised = stored.alerts
+        scan.alerts_raised = len(stored.alerts)
         scan.rejections = _first_rejections([], _rejection_rows(rejected))
         scan.status = ScanStatus.DONE
         scan.finished_at = timezone.now()
@@ -217,10 +251,12 @@ def scan_listings(*, actor: Actor, items: Sequence[Any]) -> ScanOutcome:
         ItemResult(
             item,
             result,
-            thresholds.level(result.risk_score) if result.risk_score > 0 else "",
-            alert.pk if (alert := alerts.get(item.position)) else None,
+            kept.flags if kept else flags_json(result),
+            alert.level if alert else "",
+            alert.pk if alert else None,
         )
         for item, result in zip(valid, results, strict=True)
+        for kept, alert in [(stored.kept.get(item.position), stored.alerts.get(item.position))]
     ]
     return ScanOutcome(scan, results=answers, rejected=rejected)
 
@@ -470,14 +506,14 @@ def scan_chunk_run(*, scan_id: int, number: int) -> None:
             locked = ScanChunk.objects.select_for_update().get(pk=chunk.pk)
             if locked.done_at is not None:
                 return
-            stored, _alerts = _store(scan, valid, results, thresholds)
+            stored = _store(scan, valid, results, thresholds)
             locked.done_at = timezone.now()
             locked.save(update_fields=["done_at"])
             Scan.objects.filter(pk=scan.pk).update(
                 items_done=F("items_done") + len(checked),
-                items_flagged=F("items_flagged") + stored.flagged,
+                items_flagged=F("items_flagged") + len(stored.kept),
                 items_rejected=F("items_rejected") + len(rejected),
-                alerts_raised=F("alerts_raised") + stored.alerts,
+                alerts_raised=F("alerts_raised") + len(stored.alerts),
             )
             if rejected:
                 # The row is ours until commit since the update above, so no other chunk's rows are lost.

@@ -19,6 +19,8 @@ from ipbridge.engine.screening import DETECTORS
 from ipbridge.screening.models import Alert, Scan, ScannedItem, ScanStatus
 
 READERS = (OrganisationKind.MARKETPLACE, OrganisationKind.OPERATOR)
+WATCH = "watch"  # the detector of the flag of a listing that matched a watch of focused monitoring (重点监测)
+ITEM_DETECTORS = (*DETECTORS, WATCH)
 
 
 def _seen(actor: Actor) -> Q:
@@ -56,10 +58,10 @@ def scan_progress(scan: Scan) -> float:
 
 
 def _has_detector(detector: str) -> Q:
-    # A listing's detectors are a short list without repeats, in DETECTORS order: a look at each place is portable
+    # A listing's detectors are a short list without repeats, in ITEM_DETECTORS order: a look at each place is portable
     # where JSON containment is not (SQLite has none).
     query = Q(pk__in=[])
-    for index in range(len(DETECTORS)):
+    for index in range(len(ITEM_DETECTORS)):
         query |= Q(**{f"detectors__{index}": detector})
     return query
 
@@ -70,7 +72,7 @@ def scan_items(*, scan: Scan, min_score: float | None = None, detector: str = ""
     if min_score is not None and not (math.isfinite(min_score) and 0 <= min_score <= 1):
         raise ValidationFailed("out_of_range", _("Give a number from 0 to 1, such as 0.5."), field="min_score")
     if detector:
-        choice_field(detector, DETECTORS, field="detector")
+        choice_field(detector, ITEM_DETECTORS, field="detector")
     items = ScannedItem.objects.filter(scan=scan).select_related("alert")
     if min_score is not None:
         items = items.filter(risk_score__gte=min_score)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ipbridge.engine.screening import DETECTORS
 
-DETECTOR_CODES = ", ".join(DETECTORS)
+DETECTOR_CODES = ", ".join((*DETECTORS, "watch"))
 
 
 class OrganisationRef(Schema):
@@ -33,7 +33,9 @@ class FlagRightOut(Schema):
 
 
 class FlagOut(Schema):
-    detector: str = Field(description=f"What found it: one of {DETECTOR_CODES}")
+    detector: str = Field(
+        description=f"What found it: one of {DETECTOR_CODES} (a watch of focused monitoring the listing matched)"
+    )
     field: str = Field(description="The listing's field the match is in (title, description, shop_name, …)")
     start: int = Field(description="Where the matched text starts in that field, in characters from 0")
     end: int = Field(description="Where it ends (exclusive); both 0 for a price")
