@@ -34,19 +34,44 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000")
-@click.option("--threads", type=int, default=8, show_default=True)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web interface and API (waitress, a production WSGI server)."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=lambda: int(os.environ.get("WEB_CONCURRENCY", "1")),
+    show_default="1",
+    help="Processes serving requests; more use more cores (then set CHANNEL_LAYER_URL).",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web pages, the API and the live-stream WebSocket (uvicorn, an ASGI server).
+    \f
+    Uvicorn with the websockets package rather than daphne: both run the same ASGI application, HTTP and WebSocket
+    alike; uvicorn needs no Twisted, starts its own worker processes, and is the server the deployment guide already
+    runs. Waitress, before it, speaks WSGI, which has no WebSockets. Under ASGI each request's synchronous Django code
+    runs in a thread of its own, so the thread-pool size waitress took would bound nothing: ``--workers`` processes
+    are what use more cores (the scheduler, without a job broker, runs once, in the process that starts them). The
+    client's address comes from NUM_PROXIES, never from the server's own reading of proxy headers."""
     _setup()
-    from waitress import serve as waitress_serve
+    import logging
 
-    from ipbridge.config.wsgi import application
+    import uvicorn
+
     from ipbridge.core.schedule import embedded_scheduler_start
 
     if embedded_scheduler_start() is not None:
         click.echo("No job broker: deadlines are checked by this process.")
     click.echo(f"IPBridge serving on http://{host}:{port}/")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="ipbridge")
+    uvicorn.run(
+        "ipbridge.config.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        # Django's ASGI handler speaks no lifespan protocol.
+        lifespan="off",
+        proxy_headers=False,
+        server_header=False,
+        ws_max_size=1024 * 1024,
+        log_level=logging.getLogger().getEffectiveLevel(),
+    )
 
 
 @main.command()

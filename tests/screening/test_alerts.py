@@ -247,6 +247,19 @@ def test_dismissing_records_the_reason_and_lowers_the_keywords_weight_from_its_t
     }
 
 
+@pytest.mark.parametrize("reason", ["authorised", "referential", "not_the_mark"])
+def test_a_dismissal_that_does_not_blame_the_words_leaves_their_weights(reason: str) -> None:
+    w = screening_world()
+    replica = keyword(w.marketplace, "Replica", 0.5, tuned_weight=0.2, dismissed=3)
+    alert = alert_for(w.marketplace, flags=[keyword_flag("REPLICA", start=27, matched="replica")])
+
+    services.alert_dismiss(actor=actor_for_system(w.marketplace), alert_id=alert.pk, reason=reason)
+
+    replica.refresh_from_db()
+    assert (replica.tuned_weight, replica.dismissed) == (0.2, 3)
+    assert AuditEvent.objects.get(action="screening.alert_dismissed").details == {"reason": reason, "keywords": []}
+
+
 @pytest.mark.parametrize(
     ("decide", "tuned", "expected"), [("dismiss", 0.055, 0.05), ("confirm", 0.99, 1.0), ("confirm", 1.0, 1.0)]
 )

@@ -337,6 +337,17 @@ CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://ipbridge"),
 }
 
+# How the live-stream WebSocket connections hear that their session ended over the API: within each process by
+# default; with several processes or machines, through Redis (CHANNEL_LAYER_URL=redis://...), like the broker.
+CHANNEL_LAYER_URL = env.str("CHANNEL_LAYER_URL", default="")
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]}}
+        if CHANNEL_LAYER_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    ),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -32,6 +32,9 @@ DISMISS_FACTOR = 0.85
 CONFIRM_FACTOR = 1.05
 MIN_WEIGHT = 0.05
 MAX_WEIGHT = 1.0
+# Dismissals that say the words were wrong. An authorised seller, a description of compatibility or another mark
+# say nothing about the risk words: 高仿 in a dismissed listing of an authorised shop is no less a risk word.
+KEYWORD_REASONS = frozenset({DismissReason.KEYWORD_INNOCENT, DismissReason.OTHER})
 
 
 def _note(note: str) -> str:
@@ -131,8 +134,10 @@ def alert_dismiss(*, actor: Actor, alert_id: int, reason: str, note: str = "") -
     compatibility, not the mark, a risk word used innocently, other), with an optional note.
 
     Tuning: each risk keyword of the marketplace that the alert's flags name gets its tuned weight lowered to
-    ``max(0.05, current × 0.85)`` and its ``dismissed`` count raised by one, whatever the reason; the weight the
-    marketplace set stays on record, and its screeners are rebuilt with the tuned weight."""
+    ``max(0.05, current × 0.85)`` and its ``dismissed`` count raised by one when the reason blames the words (a
+    risk word used innocently, or other); the weight the marketplace set stays on record, and its screeners are
+    rebuilt with the tuned weight. An authorised seller, a description of compatibility or another mark leave the
+    weights as they are."""
     _require_triage(actor)
     with transaction.atomic():
         alert = selectors.access_alert(actor=actor, alert_id=alert_id, for_update=True)
@@ -143,7 +148,7 @@ def alert_dismiss(*, actor: Actor, alert_id: int, reason: str, note: str = "") -
         _refuse_decided(alert)
         alert.dismiss_reason = reason
         _decide(alert, actor, status=AlertStatus.DISMISSED, note=note, fields=["dismiss_reason"])
-        tuned = keywords_tune(alert=alert, confirmed=False)
+        tuned = keywords_tune(alert=alert, confirmed=False) if reason in KEYWORD_REASONS else []
         audit_act(actor, AuditAction.ALERT_DISMISSED, subject=alert, reason=reason, keywords=tuned)
     return alert
 
