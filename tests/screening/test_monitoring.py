@@ -24,6 +24,7 @@ from ipbridge.screening import monitoring
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.models import Alert, ShopIdentifier, Watch
 from ipbridge.screening.monitoring import ShopIdentifiersIn, ShopNode
+from ipbridge.screening.monitoring.drawing import band, graph_drawing
 from ipbridge.screening.monitoring.shops import AlertCounts, ShopEdge
 from tests.screening.factories import Screening, aurora_right, screening_world
 
@@ -551,6 +552,60 @@ def test_shops_sharing_identifiers_are_associated_through_each_kind_they_share(a
         ShopEdge("shop-7", "shop-9", ("address", "phone")),
     ]
     assert graph.truncated is False
+
+
+def test_the_graph_is_drawn_outwards_ring_by_ring_coloured_by_confirmed_alerts(associated: Screening) -> None:
+    raised(associated.marketplace, shop_id="shop-5", status="confirmed")
+    graph = monitoring.shop_graph(actor=_actor(associated), shop_id="shop-9")
+
+    drawing = graph_drawing(graph)
+
+    assert [(d.node.shop_id, d.x, d.y, d.r, d.band, d.label) for d in drawing.nodes] == [
+        ("shop-9", 320.0, 320.0, 20, "some", "Bright Deals"),
+        ("shop-7", 320.0, 195.0, 16, "none", "Twin"),
+        ("shop-5", 320.0, 70.0, 16, "one", "Cousin"),
+    ]
+    assert [(e.x1, e.y1, e.x2, e.y2, e.label) for e in drawing.edges] == [
+        (320.0, 70.0, 320.0, 195.0, "Device"),
+        (320.0, 195.0, 320.0, 320.0, "Address · Phone number"),
+    ]
+    assert drawing.view_box == "140 0 360 390"
+    assert [band(n) for n in (0, 1, 2, 4, 5, 50)] == [
+        ("none", "#adb5bd"),
+        ("one", "#ffc107"),
+        ("some", "#fd7e14"),
+        ("some", "#fd7e14"),
+        ("many", "#dc3545"),
+        ("many", "#dc3545"),
+    ]
+
+
+def test_shops_further_out_are_drawn_within_the_sector_of_the_shop_they_are_associated_through(
+    world: Screening,
+) -> None:
+    monitoring.shop_identifiers_record(
+        actor=_actor(world),
+        shops=[
+            ShopIdentifiersIn("a", [("device", "a-b"), ("device", "a-c")]),
+            ShopIdentifiersIn("b", [("device", "a-b"), ("device", "b-x")]),
+            ShopIdentifiersIn("c", [("device", "a-c"), ("device", "c-y")]),
+            ShopIdentifiersIn("x", [("device", "b-x")]),
+            ShopIdentifiersIn("y", [("device", "c-y")]),
+        ],
+    )
+
+    drawn = {
+        d.node.shop_id: (d.x, d.y) for d in graph_drawing(monitoring.shop_graph(actor=_actor(world), shop_id="a")).nodes
+    }
+
+    # b above, c below; x further above b, y further below c.
+    assert drawn == {
+        "a": (320.0, 320.0),
+        "b": (320.0, 195.0),
+        "c": (320.0, 445.0),
+        "x": (320.0, 70.0),
+        "y": (320.0, 570.0),
+    }
 
 
 def test_one_step_out_shows_only_the_shops_sharing_with_the_shop_itself(associated: Screening) -> None:

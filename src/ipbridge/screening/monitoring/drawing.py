@@ -15,6 +15,7 @@ from ipbridge.screening.monitoring.shops import ShopGraph, ShopNode
 SIZE = 640
 MARGIN = 70
 NODE_RADIUS = 16
+MIN_VIEW = 360
 
 # Confirmed alerts → colour band: (lowest count, name, fill). Bootstrap's grey, yellow, orange and red.
 BANDS = (
@@ -69,34 +70,72 @@ class DrawnEdge:
 
 @dataclass(frozen=True)
 class Drawing:
-    size: int
+    view_box: str  # "x y width height": the part of the square the shops take, with room for their labels
     nodes: list[DrawnNode]
     edges: list[DrawnEdge]
+
+
+def _view_box(points: list[tuple[float, float]]) -> str:
+    """The box around the shops, ``MARGIN`` wider on each side and at least ``MIN_VIEW`` across, so that a graph of
+    one or two shops is not drawn huge."""
+    box = []
+    for values in zip(*points, strict=True):
+        low, high = min(values) - MARGIN, max(values) + MARGIN
+        grow = max(0.0, MIN_VIEW - (high - low)) / 2
+        box.append((low - grow, high + grow))
+    (x0, x1), (y0, y1) = box
+    return f"{x0:.0f} {y0:.0f} {x1 - x0:.0f} {y1 - y0:.0f}"
 
 
 def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _angles(graph: ShopGraph) -> dict[str, float]:
+    """Each shop's angle around the middle: the first ring evenly spread, each shop further out within the sector
+    of the nearer shop it is associated with first, so that edges run outwards instead of across the drawing."""
+    neighbours: dict[str, list[str]] = {node.shop_id: [] for node in graph.nodes}
+    for edge in graph.edges:
+        neighbours[edge.source].append(edge.target)
+        neighbours[edge.target].append(edge.source)
+    order = {node.shop_id: position for position, node in enumerate(graph.nodes)}
+    depth = {node.shop_id: node.depth for node in graph.nodes}
+    angles: dict[str, float] = {}
+    widths: dict[str, float] = {}
+    rings: dict[int, list[str]] = {}
+    for node in graph.nodes:
+        rings.setdefault(node.depth, []).append(node.shop_id)
+    for ring, shops in sorted(rings.items()):
+        if ring == 0:
+            for shop in shops:
+                angles[shop], widths[shop] = -math.pi / 2, 2 * math.pi
+            continue
+        children: dict[str, list[str]] = {}
+        for shop in shops:
+            parents = [n for n in neighbours[shop] if depth[n] == ring - 1]
+            parent = min(parents, key=order.__getitem__) if parents else graph.nodes[0].shop_id
+            children.setdefault(parent, []).append(shop)
+        for parent, group in children.items():
+            width = widths[parent] if ring > 1 else 2 * math.pi
+            start = angles[parent] - width / 2 if ring > 1 else -math.pi / 2
+            step = width / len(group)
+            for position, shop in enumerate(group):
+                # The first ring starts at the top; further rings centre each group on its parent.
+                angles[shop] = start + step * (position + (0.5 if ring > 1 else 0))
+                widths[shop] = step
+    return angles
+
+
 def graph_drawing(graph: ShopGraph) -> Drawing:
     """Coordinates for every shop and edge of ``graph`` in a square of ``SIZE`` units."""
     centre = SIZE / 2
-    rings: dict[int, list[ShopNode]] = {}
-    for node in graph.nodes:
-        rings.setdefault(node.depth, []).append(node)
-    deepest = max(rings) if rings else 0
+    deepest = max((node.depth for node in graph.nodes), default=0)
+    angles = _angles(graph)
     positions: dict[str, tuple[float, float]] = {}
-    for depth, nodes in rings.items():
-        if depth == 0:
-            for node in nodes:
-                positions[node.shop_id] = (centre, centre)
-            continue
-        radius = (centre - MARGIN) * depth / deepest
-        # Each ring turned a little from the one inside it, so that spokes do not line up.
-        offset = -math.pi / 2 + (depth - 1) * math.pi / max(3, len(nodes))
-        for i, node in enumerate(nodes):
-            angle = offset + 2 * math.pi * i / len(nodes)
-            positions[node.shop_id] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle))
+    for node in graph.nodes:
+        radius = (centre - MARGIN) * node.depth / deepest if deepest else 0.0
+        angle = angles[node.shop_id]
+        positions[node.shop_id] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle))
     drawn_nodes = []
     for node in graph.nodes:
         x, y = positions[node.shop_id]
@@ -127,4 +166,4 @@ def graph_drawing(graph: ShopGraph) -> Drawing:
                 " · ".join(str(IdentifierKind(kind).label) for kind in edge.kinds),
             )
         )
-    return Drawing(SIZE, drawn_nodes, drawn_edges)
+    return Drawing(_view_box(list(positions.values())), drawn_nodes, drawn_edges)
