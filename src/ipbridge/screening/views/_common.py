@@ -13,8 +13,13 @@ from ipbridge.accounts.models import OrganisationKind
 MARKETPLACES = (OrganisationKind.MARKETPLACE,)
 # Marketplaces screen their own listings and streams; operators read everyone's.
 SCREENERS = (OrganisationKind.MARKETPLACE, OrganisationKind.OPERATOR)
-# Right holders also see the alerts that marketplaces share with them.
-ALERT_READERS = (OrganisationKind.MARKETPLACE, OrganisationKind.RIGHT_HOLDER, OrganisationKind.OPERATOR)
+# Right holders, and agents for them, also see the alerts that marketplaces share with them, and their trends.
+ALERT_READERS = (
+    OrganisationKind.MARKETPLACE,
+    OrganisationKind.RIGHT_HOLDER,
+    OrganisationKind.AGENT,
+    OrganisationKind.OPERATOR,
+)
 PAGE_SIZE = 50
 
 # The sub-menu of the screening pages: (URL name, label, kinds that see it).
@@ -22,8 +27,8 @@ SUBNAV = (
     ("screening:scans", gettext_lazy("Scans"), SCREENERS),
     ("screening:alerts", gettext_lazy("Alerts"), ALERT_READERS),
     ("screening:streams", gettext_lazy("Live streams"), SCREENERS),
-    ("screening:monitoring", gettext_lazy("Focused monitoring"), SCREENERS),
-    ("screening:trends", gettext_lazy("Early warning"), SCREENERS),
+    ("screening:monitoring", gettext_lazy("Focused monitoring"), MARKETPLACES),
+    ("screening:trends", gettext_lazy("Early warning"), ALERT_READERS),
     ("screening:settings", gettext_lazy("Settings"), MARKETPLACES),
 )
 
