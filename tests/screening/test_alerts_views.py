@@ -357,3 +357,19 @@ def test_only_those_holding_or_representing_the_mark_get_the_notice_button(w: Sc
     assert not button(w.megamart, keyword_only)
     assert "on_behalf_of=aurora" in _notice_button(html(verified_client(agent.user).get(page_of(alert))))
     assert RiskKeyword.objects.count() == 0
+
+
+def test_the_marketplace_watches_the_shop_of_an_alert_and_others_get_no_buttons(w: Screening) -> None:
+    alert = alert_for(w.marketplace, holder=w.holder.organisation, category="Handbags")
+    client = verified_client(w.megamart.user)
+    page = html(client.get(page_of(alert)))
+    buttons = ('id="watch-shop"', 'id="watch-product"', 'id="watch-same-type"')
+    assert [button in page for button in buttons] == [True, True, True]
+    assert 'id="watch-card"' not in html(verified_client(w.holder.user).get(page_of(alert)))
+    assert 'id="watch-card"' not in html(verified_client(w.operator.user).get(page_of(alert)))
+
+    response = client.post(f"{page_of(alert)}watch/", {"kind": "shop"})
+
+    assert (response.status_code, response["Location"]) == (302, page_of(alert))
+    watch = w.marketplace.watches.get()
+    assert (watch.kind, watch.shop_id, watch.source_alert_id, watch.active) == ("shop", "shop-9", alert.pk, True)

@@ -121,6 +121,7 @@ class AuditAction(models.TextChoices):
     WATCH_ADDED = "screening.watch_added", _("Focused monitoring started")
     WATCH_ENDED = "screening.watch_ended", _("Focused monitoring ended")
     SHOP_IDENTIFIERS_RECORDED = "screening.shop_identifiers", _("Shop identifiers recorded as keyed hashes")
+    EARLY_WARNING_RAISED = "screening.warning_raised", _("Early warning raised")
     EARLY_WARNING_ACKNOWLEDGED = "screening.warning_acknowledged", _("Early warning acknowledged")
 
 

@@ -45,7 +45,7 @@ MAX_DAYS = 365
 TOP_SERIES = 8  # brands and categories drawn, the most alerted first
 MAX_FILTER = 200
 # Raised by the daily job or a marketplace's check: in the marketplace's audit log, with the warning as subject.
-WARNING_RAISED = "screening.warning_raised"
+WARNING_RAISED = AuditAction.EARLY_WARNING_RAISED
 
 BRAND = "brand"
 CATEGORY = "category"

@@ -153,6 +153,7 @@ def _alert_page(
             "internals": internals,
             "keywords": selectors.alert_keywords(alert=alert) if internals else [],
             "can_triage": can_triage,
+            "can_watch": selectors.alert_triaged_by_viewer(actor=actor, alert=alert) and actor.can("screening:write"),
             "confirm_form": confirm_form or ConfirmForm(),
             "dismiss_form": dismiss_form or DismissForm(),
             "measure_label": Measure(alert.measure).label if alert.measure in Measure.values else alert.measure,
