@@ -13,13 +13,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.models import AuditEvent
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from ipbridge.engine.screening import MARK, RISK_KEYWORD
-from ipbridge.screening import monitoring, scans, scans_selectors
+from ipbridge.screening import monitoring, scans, scans_input, scans_selectors
 from ipbridge.screening.models import Alert, Scan, ScanChunk, ScannedItem, ScanStatus
 from tests.screening.factories import (
     aurora_right,
@@ -481,6 +484,8 @@ def test_a_scan_whose_file_went_missing_fails_saying_so(django_capture_on_commit
         ("a.csv", b"sku,name\n1,t\n", "not_csv"),
         ("a.txt", b"hello\n", "not_csv"),
         ("a.csv", b'{"id": "1", "title": "t"}\n', "not_csv"),
+        ("a.csv", b"\x00\r\x00", "not_csv"),
+        ("a.csv", b"id,\rtitle\n1,t\n", "not_csv"),
     ],
 )
 def test_a_file_neither_json_lines_nor_csv_with_its_header_is_refused_and_nothing_is_kept(
@@ -520,3 +525,20 @@ def test_a_file_is_told_by_its_first_bytes_when_its_name_says_nothing(
         )
 
     assert sorted(ScannedItem.objects.values_list("listing_id", flat=True)) == ["L-1", "L-9"]
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    content=st.binary(max_size=400)
+    | st.lists(st.sampled_from([b"id,title", b'"', b",", b"\r", b"\n", b"\x00", b"\xff", b"{", b"}", b"AURORA"])).map(
+        b"".join
+    ),
+    format=st.sampled_from(scans_input.FORMATS),
+)
+def test_any_bytes_are_read_as_records_or_lines_that_cannot_be_read_never_an_error(content: bytes, format: str) -> None:
+    records = list(scans_input.file_records(io.BytesIO(content), format=format))
+    header = scans_input.csv_header(content.split(b"\n", 1)[0])
+
+    assert all((r.raw is None) != (r.problem is None) for r in records)
+    assert [r.position for r in records] == sorted(r.position for r in records)
+    assert isinstance(header, list)

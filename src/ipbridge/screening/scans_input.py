@@ -313,7 +313,10 @@ class _DecodedLines:
 def csv_header(first_line: bytes) -> list[str]:
     """The column names of a CSV file's first line, lower-cased."""
     text = _strip_bom(first_line, 1).decode("utf-8", errors="replace")
-    return [name.strip().lower() for name in next(csv.reader([text]), [])]
+    try:
+        return [name.strip().lower() for name in next(csv.reader([text]), [])]
+    except csv.Error:  # a carriage return inside the line, say: no header at all
+        return []
 
 
 def csv_records(binary: IO[bytes]) -> Iterator[Record]:
