@@ -55,8 +55,13 @@ def flags_json(result: Result) -> list[dict[str, Any]]:
     return [flag_json(flag) for flag in result.flags]
 
 
+# The flag scans and streams add to an item matching a watch of focused monitoring (重点监测).
+WATCH = "watch"
+
+
 def detector_label(detector: str) -> str:
     labels = {
+        WATCH: _("Focused monitoring"),
         MARK: _("Protected mark"),
         RISK_KEYWORD: _("Risk keyword"),
         GEOGRAPHICAL_INDICATION: _("Geographical indication"),
@@ -99,6 +104,8 @@ def flag_sentence(flag: dict[str, Any]) -> str:
             "matched": matched,
             "term": flag.get("term", ""),
         }
+    if detector == WATCH:
+        return _("Matches the watch “%(label)s” of focused monitoring.") % {"label": flag.get("term", "")}
     if detector == PRICE:
         return _("The price %(matched)s is far under the right holder's reference price.") % {"matched": matched}
     return str(flag.get("explanation", ""))

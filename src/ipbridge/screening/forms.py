@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ipbridge.engine.screening import DETECTORS
-from ipbridge.screening.flags import detector_label
-from ipbridge.screening.scans_selectors import WATCH
+from ipbridge.screening.flags import WATCH, detector_label
 
 
 class ScanForm(forms.Form):

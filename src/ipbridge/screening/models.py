@@ -373,9 +373,7 @@ class ShopIdentifier(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["marketplace", "shop_id", "kind", "digest"], name="shop_identifier_unique"
-            ),
+            models.UniqueConstraint(fields=["marketplace", "shop_id", "kind", "digest"], name="shop_identifier_unique"),
         ]
         indexes: ClassVar = [models.Index(fields=["marketplace", "shop_id"])]
 

@@ -34,7 +34,7 @@ from ipbridge.engine.screening import Result, Thresholds
 from ipbridge.screening import tasks
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
-from ipbridge.screening.flags import flags_json
+from ipbridge.screening.flags import WATCH, flags_json
 from ipbridge.screening.models import (
     Alert,
     Scan,
@@ -56,7 +56,7 @@ from ipbridge.screening.scans_input import (
     item_check,
     items_checked,
 )
-from ipbridge.screening.scans_selectors import ITEM_DETECTORS, WATCH
+from ipbridge.screening.scans_selectors import ITEM_DETECTORS
 
 logger = logging.getLogger(__name__)
 

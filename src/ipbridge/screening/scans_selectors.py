@@ -16,10 +16,10 @@ from ipbridge.accounts.models import OrganisationKind
 from ipbridge.core.errors import NotFound, ValidationFailed
 from ipbridge.core.validation import choice_field
 from ipbridge.engine.screening import DETECTORS
+from ipbridge.screening.flags import WATCH
 from ipbridge.screening.models import Alert, Scan, ScannedItem, ScanStatus
 
 READERS = (OrganisationKind.MARKETPLACE, OrganisationKind.OPERATOR)
-WATCH = "watch"  # the detector of the flag of a listing that matched a watch of focused monitoring (重点监测)
 ITEM_DETECTORS = (*DETECTORS, WATCH)
 
 

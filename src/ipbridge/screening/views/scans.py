@@ -8,7 +8,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -100,11 +100,7 @@ def _progress(scan: Scan) -> dict[str, Any]:
 
 
 def alert_url(alert_id: int) -> str:
-    # The alerts pages are written beside these; until their page exists, an alert is shown without a link.
-    try:
-        return reverse("screening:alert", args=[alert_id])
-    except NoReverseMatch:
-        return ""
+    return reverse("screening:alert", args=[alert_id])
 
 
 def _row(item: ScannedItem) -> dict[str, Any]:
