@@ -222,6 +222,79 @@ def import_rights(files: tuple[Path, ...], format_: str, quiet: bool) -> None:
         sys.exit(1)
 
 
+@main.command("screen")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", default="-", show_default=True, help="Where the results go; - is standard output.")
+@click.option("--marketplace", "marketplace_slug", metavar="SLUG", help="Screen with this marketplace's catalogue.")
+def screen(source: Path, out_path: str, marketplace_slug: str | None) -> None:
+    """Screen the listings of SOURCE (JSON lines, or CSV when its name ends in .csv) against the marks of the
+    register's verified right holders, the risk keywords and the geographical indications.
+
+    Writes a JSON line per listing: id, risk_score, level and flags. A line that cannot be screened is told on
+    standard error with its number, field and reason, the others are screened, and the exit status is 2.
+    """
+    _setup()
+    import json
+    from itertools import islice
+
+    from ipbridge.accounts import selectors
+    from ipbridge.accounts.models import OrganisationKind
+    from ipbridge.core.errors import ApplicationError
+    from ipbridge.engine.screening import Listing
+    from ipbridge.screening.catalogue import screener_for
+    from ipbridge.screening.scans_input import Rejected, file_records, items_checked
+
+    marketplace = None
+    if marketplace_slug:
+        try:
+            marketplace = selectors.organisation_by_slug(marketplace_slug)
+        except ApplicationError as exc:
+            _fail(f"--marketplace: {exc.message}")
+        if marketplace.kind != OrganisationKind.MARKETPLACE:
+            _fail(f"--marketplace: {marketplace_slug} is not a marketplace")
+    screener, thresholds = screener_for(marketplace)
+    where = str(marketplace.pk) if marketplace is not None else ""
+    rejected = 0
+    with source.open("rb") as binary, click.open_file(out_path, "w", encoding="utf-8") as out:
+        checked = items_checked(file_records(binary, format="csv" if source.suffix.lower() == ".csv" else "jsonl"))
+        # A chunk at a time: a file of any size is screened in the memory of 10,000 listings.
+        while chunk := list(islice(checked, 10_000)):
+            listings: list[Listing] = []
+            for entry in chunk:
+                if isinstance(entry, Rejected):
+                    rejected += 1
+                    for problem in entry.problems:
+                        field = f" {problem.field}:" if problem.field else ""
+                        click.echo(f"line {entry.position}:{field} {problem.message()}", err=True)
+                else:
+                    listings.append(entry.listing(where))
+            for result in screener.screen(listings):
+                row = {
+                    "id": result.id,
+                    "risk_score": result.risk_score,
+                    "level": thresholds.level(result.risk_score),
+                    "flags": [
+                        {
+                            "detector": flag.detector,
+                            "matched_text": flag.matched_text,
+                            "field": flag.field,
+                            "start": flag.start,
+                            "end": flag.end,
+                            "how": flag.how,
+                            "weight": flag.weight,
+                            "right": {"office": flag.right.office, "number": flag.right.number, "mark": flag.right.text}
+                            if flag.right
+                            else None,
+                            "explanation": flag.explanation,
+                        }
+                        for flag in result.flags
+                    ],
+                }
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if rejected:
+        sys.exit(2)
+
+
 @main.group("credential")
 def credential() -> None:
     """Signed credentials of right holders and agents: issue (operators) and verify (anyone)."""

@@ -319,13 +319,21 @@ def prices_by_mark(catalogue: Catalogue) -> dict[int, list[ReferencePrice]]:
 
 def keep_strongest(found: Iterable[tuple[int, int, str, int, str]]) -> dict[tuple[int, int], tuple[str, str]]:
     """Of the matches of one mark, (start, end, how, form number, form text), the strongest at each span
-    (the first form on a tie): span -> (how, form text)."""
+    (the first form on a tie), leaving out a span inside another where the mark is found at least as
+    strongly (UR0RA inside 4UR0RA): span -> (how, form text)."""
     best: dict[tuple[int, int], tuple[int, int, str]] = {}
     for start, end, how, number, form in found:
         candidate = (RANK[how], number, form)
         if (start, end) not in best or candidate < best[(start, end)]:
             best[(start, end)] = candidate
-    return {span: (HOWS[rank], form) for span, (rank, _number, form) in best.items()}
+    return {
+        (start, end): (HOWS[rank], form)
+        for (start, end), (rank, _number, form) in best.items()
+        if not any(
+            outer_start <= start and end <= outer_end and (outer_start, outer_end) != (start, end) and outer[0] <= rank
+            for (outer_start, outer_end), outer in best.items()
+        )
+    }
 
 
 SHOP_HOWS = frozenset((EXACT, FOLDED, TRANSLITERATION, EMBEDDED))

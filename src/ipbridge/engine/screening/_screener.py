@@ -221,7 +221,8 @@ class _Checker:
                 accepted.append(code)
                 continue
             begin = end - len(key)
-            if close_reading(skeleton[begin:end], key) and " " not in folded[places[begin] : places[end - 1] + 1]:
+            span = skeleton[begin:end]
+            if span == key or (close_reading(span, key) and " " not in folded[places[begin] : places[end - 1] + 1]):
                 accepted.append(code)
         return tuple(accepted)
 
