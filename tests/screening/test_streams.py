@@ -12,7 +12,7 @@ from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind
 from ipbridge.accounts.selectors import actor_for_api_key, actor_for_system
 from ipbridge.accounts.services import api_key_authenticate
 from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ipbridge.screening import streams
+from ipbridge.screening import settings_services, streams
 from ipbridge.screening.catalogue import settings_for
 from ipbridge.screening.models import Alert, StreamSegment, StreamSession
 from tests.factories import api_key, member
@@ -237,6 +237,23 @@ def test_a_shop_authorised_for_the_mark_is_not_flagged_for_it(world: Screening) 
     assert (result.risk_score, result.flags, result.stored_id) == (0.0, [], None)
 
 
+def test_a_connections_catalogue_window_sees_a_change_once_it_has_passed(world: Screening) -> None:
+    session = opened(world.marketplace)
+    actor = actor_for_system(world.marketplace)
+    said = streams.SegmentIn("s-9", 0, 1, "限量款 清仓")
+    kept = streams.CatalogueWindow(seconds=3600)
+    streams.stream_segments_push(actor=actor, session_id=session.pk, segments=[said], catalogue=kept)
+
+    settings_services.risk_keyword_add(actor=actor, term="清仓", language="zh", weight=0.7)
+    within = streams.stream_segments_push(actor=actor, session_id=session.pk, segments=[said], catalogue=kept)
+    passed = streams.stream_segments_push(
+        actor=actor, session_id=session.pk, segments=[said], catalogue=streams.CatalogueWindow(seconds=0)
+    )
+    asked = streams.stream_segments_push(actor=actor, session_id=session.pk, segments=[said])
+
+    assert [r.results[0].risk_score for r in (within, passed, asked)] == [0.0, 0.7, 0.7]
+
+
 def test_counters_add_up_over_pushes(world: Screening) -> None:
     session = opened(world.marketplace)
     actor = actor_for_system(world.marketplace)
@@ -308,6 +325,27 @@ def test_pushes_to_an_ended_session_another_marketplaces_or_by_others_are_refuse
     assert refusal(world.operator.organisation, foreign) == (PermissionDenied, "wrong_organisation_kind")
     assert refusal(world.holder.organisation, foreign) == (PermissionDenied, "wrong_organisation_kind")
     assert state() == before
+
+
+def test_a_session_ended_while_its_segments_are_screened_keeps_none_of_them(
+    world: Screening, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = opened(world.marketplace)
+    actor = actor_for_system(world.marketplace)
+    screen = streams._screened
+
+    def ended_meanwhile(*args: Any) -> Any:
+        screened = screen(*args)
+        streams.stream_end(actor=actor, session_id=session.pk)
+        return screened
+
+    monkeypatch.setattr(streams, "_screened", ended_meanwhile)
+    with pytest.raises(Conflict) as refused:
+        streams.stream_segments_push(actor=actor, session_id=session.pk, segments=[COUNTERFEIT, CHAT])
+
+    assert refused.value.code == "stream_ended"
+    assert (StreamSegment.objects.count(), Alert.objects.count()) == (0, 0)
+    assert state()["sessions"][0][1:4] == ("ended", 0, 0)
 
 
 # Ending -----------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ their codes and changing nothing, and a session ended on the socket, over the AP
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
 
 from ipbridge.accounts import services as account_services
 from ipbridge.accounts.models import AuditEvent, Organisation
@@ -20,6 +22,7 @@ from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.config.asgi import application
 from ipbridge.screening import consumers, streams
 from ipbridge.screening.models import Alert, StreamSegment, StreamSession
+from tests.conftest import require_service, service_reachable
 from tests.factories import api_key
 from tests.screening.factories import holder_member, marketplace_member
 
@@ -375,6 +378,26 @@ async def test_a_session_ended_over_the_api_closes_its_connections(world: World)
             "segments_flagged": 0,
         }
         assert await closed_with(communicator) == 1000
+
+
+async def test_through_redis_a_session_ended_in_another_process_closes_its_connections(
+    world: World, settings: Any
+) -> None:
+    """With several processes, the Redis channel layer carries the word; this connection's layer and the ending
+    service's are two clients of the same Redis."""
+    require_service("Redis at 127.0.0.1:6379", service_reachable("127.0.0.1", 6379))
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/14"], "prefix": f"ipbridge-test-{uuid.uuid4().hex[:8]}"},
+        }
+    }
+    communicator = await authenticated(world)
+    await sync_to_async(streams.stream_end)(actor=actor_for_system(world.marketplace), session_id=world.session_id)
+
+    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    assert (await communicator.receive_json_from())["type"] == "ended"
+    assert await closed_with(communicator) == 1000
 
 
 async def test_an_ended_session_refuses_the_connection_with_4409(world: World) -> None:

@@ -8,6 +8,7 @@ alerts shared with them."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.audit import AuditAction, audit_act
-from ipbridge.accounts.models import OrganisationKind
+from ipbridge.accounts.models import Organisation, OrganisationKind
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field, url_field
-from ipbridge.engine.screening import Result, Segment
+from ipbridge.engine.screening import Result, Screener, Segment, Thresholds
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
 from ipbridge.screening.flags import flags_json
@@ -78,6 +79,24 @@ class SegmentScreened:
 class Pushed:
     session: StreamSession
     results: list[SegmentScreened]
+
+
+class CatalogueWindow:
+    """A marketplace's screener and thresholds, asked for at most once every ``seconds``. A WebSocket connection
+    keeps one: asking whether the catalogue changed takes a dozen queries, which a stream pushing a segment a second
+    need not make for every segment; a change reaches the connection within that time."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.seconds = seconds
+        self._kept: tuple[float, int, Screener, Thresholds] | None = None
+
+    def get(self, marketplace: Organisation) -> tuple[Screener, Thresholds]:
+        now = time.monotonic()
+        if self._kept is not None and self._kept[1] == marketplace.pk and now - self._kept[0] < self.seconds:
+            return self._kept[2], self._kept[3]
+        screener, thresholds = screener_for(marketplace)
+        self._kept = (now, marketplace.pk, screener, thresholds)
+        return screener, thresholds
 
 
 def stream_group(session_id: int) -> str:
@@ -249,8 +268,10 @@ def segments_checked(segments: Sequence[SegmentIn]) -> list[SegmentIn]:
     return checked
 
 
-def _screened(session: StreamSession, segments: list[SegmentIn]) -> list[tuple[SegmentIn, Result, str]]:
-    screener, thresholds = screener_for(session.marketplace)
+def _screened(
+    session: StreamSession, segments: list[SegmentIn], catalogue: CatalogueWindow | None
+) -> list[tuple[SegmentIn, Result, str]]:
+    screener, thresholds = catalogue.get(session.marketplace) if catalogue else screener_for(session.marketplace)
     marketplace = str(session.marketplace.pk)
     screened = []
     for segment in segments:
@@ -270,54 +291,66 @@ def _screened(session: StreamSession, segments: list[SegmentIn]) -> list[tuple[S
     return screened
 
 
-def stream_segments_push(*, actor: Actor, session_id: int, segments: Sequence[SegmentIn]) -> Pushed:
+def stream_segments_push(
+    *, actor: Actor, session_id: int, segments: Sequence[SegmentIn], catalogue: CatalogueWindow | None = None
+) -> Pushed:
     """Screen transcript segments of a live session of the actor's marketplace, keep the flagged ones, raise an
-    alert for each at or over the alert threshold, and count them all on the session. All or nothing."""
+    alert for each at or over the alert threshold, and count them all on the session. All or nothing. Without
+    ``catalogue``, the marketplace's screener is checked for changes first."""
     checked = segments_checked(segments)
     session = stream_for_push(actor=actor, session_id=session_id)
     # Screened before the transaction: matching is the slow part, and holds no lock.
-    screened = _screened(session, checked)
-    results: list[SegmentScreened] = []
+    screened = [
+        (segment, result, level, flags_json(result))
+        for segment, result, level in _screened(session, checked, catalogue)
+    ]
+    flagged = [item for item in screened if item[1].flags]
+    now = timezone.now()
     with transaction.atomic():
-        session = _own(actor, session_id, for_update=True)
-        if session.status != StreamStatus.LIVE:
+        # Counting first takes the session's lock, and finds out whether the session ended meanwhile.
+        counted = StreamSession.objects.filter(pk=session.pk, status=StreamStatus.LIVE).update(
+            segments_received=F("segments_received") + len(screened),
+            segments_flagged=F("segments_flagged") + len(flagged),
+        )
+        if not counted:
             raise _ended()
-        now = timezone.now()
-        for segment, result, level in screened:
-            flags = flags_json(result)
-            if not result.flags:
-                results.append(SegmentScreened(segment.id, result.risk_score, level, flags))
-                continue
-            stored = StreamSegment.objects.create(
-                session=session,
-                segment_ref=segment.id,
-                start_ms=segment.start_ms,
-                end_ms=segment.end_ms,
-                speaker=segment.speaker,
-                text=segment.text,
-                risk_score=result.risk_score,
-                flags=flags,
-                received_at=now,
-            )
+        stored = StreamSegment.objects.bulk_create(
+            [
+                StreamSegment(
+                    session=session,
+                    segment_ref=segment.id,
+                    start_ms=segment.start_ms,
+                    end_ms=segment.end_ms,
+                    speaker=segment.speaker,
+                    text=segment.text,
+                    risk_score=result.risk_score,
+                    flags=flags,
+                    received_at=now,
+                )
+                for segment, result, _level, flags in flagged
+            ]
+        )
+        rows = iter(stored)  # in the order of the flagged segments
+        results = []
+        for segment, result, level, flags in screened:
+            row = next(rows) if result.flags else None
             alert_id = None
-            if level:
+            if row is not None and level:
                 alert_id = alert_raise(
                     marketplace=session.marketplace,
                     level=level,
                     risk_score=result.risk_score,
                     flags=flags,
                     title=segment.text,
-                    segment=stored,
+                    segment=row,
                     listing_id=session.stream_ref,
                     url=session.url,
                     shop_id=session.shop_id,
                     shop_name=session.shop_name,
                 ).pk
-            results.append(SegmentScreened(segment.id, result.risk_score, level, flags, alert_id, stored.pk))
-        StreamSession.objects.filter(pk=session.pk).update(
-            segments_received=F("segments_received") + len(results),
-            segments_flagged=F("segments_flagged") + sum(1 for r in results if r.stored_id is not None),
-        )
+            results.append(
+                SegmentScreened(segment.id, result.risk_score, level, flags, alert_id, row.pk if row else None)
+            )
     session.refresh_from_db(fields=["segments_received", "segments_flagged"])
     return Pushed(session, results)
 
