@@ -1,6 +1,6 @@
 """What the two screeners agree on before matching anything: how a character folds, which class it is, which
 forms of a mark are looked for and under which rules. Matching itself is done twice, independently, by
-``_fast`` and ``_reference``.
+``_screener`` and ``_reference``.
 
 A text is seen through its characters, each folded alone (``engine.text._fast``):
 
@@ -20,6 +20,7 @@ import re
 import unicodedata
 from functools import cache
 from importlib import resources
+from operator import ne
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
@@ -33,7 +34,6 @@ SEP, LETTER, DIGIT, HAN = 0, 1, 2, 3
 # A mark's size in letters, a Chinese character counting as two (it carries a syllable). Marks of two or
 # fewer are never looked for in text; marks of three only as written, as whole words.
 MIN_UNITS = 3
-MIN_FOLDED = 4
 MIN_PHONETIC = 4  # letters of a mark matched by sound
 MIN_PHONETIC_WORD = 4  # letters of a word compared by sound
 MIN_PHONETIC_CODE = 2  # Metaphone symbols
@@ -65,7 +65,7 @@ def syllables() -> dict[str, str]:
     return {reading: chr(PUA + number) for number, reading in enumerate(readings)}
 
 
-def _char_class(char: str) -> int:
+def char_class(char: str) -> int:
     skeleton = char_skeleton(char)
     if not skeleton:
         return SEP
@@ -89,8 +89,12 @@ def _filter_char(char: str) -> str:
     if not skeleton:
         return " "
     readings = "".join(map(_reading_char, skeleton))
-    kind = _char_class(char)
+    kind = char_class(char)
     return readings.upper() if kind == DIGIT else readings
+
+
+def _batch_skeleton_char(char: str) -> str:
+    return char if char == "\x00" else char_skeleton(char)
 
 
 class Tables:
@@ -99,17 +103,21 @@ class Tables:
     def __init__(self) -> None:
         self.skeleton = table(char_skeleton)
         self.normal = table(char_normal)
-        self.classes = [_char_class(chr(code)) for code in range(BMP)]
+        self.classes = [char_class(chr(code)) for code in range(BMP)]
         self.filter = table(_filter_char)
         self.readings = {ord(c): _reading_char(c) for c in map(chr, range(0x3400, 0xA000)) if char_reading(c)}
         self.readings.update({ord(c): _reading_char(c) for c in map(chr, range(0xF900, 0xFB00)) if char_reading(c)})
         self.wide_skeleton = CharTable(char_skeleton)
+        # The skeleton of a batch of texts joined by NUL, the NULs kept.
+        self.batch_skeleton = [*self.skeleton]
+        self.batch_skeleton[0] = "\x00"
+        self.wide_batch_skeleton = CharTable(_batch_skeleton_char)
         self.wide_normal = CharTable(char_normal)
         self.wide_filter = CharTable(_filter_char)
 
     def char_class(self, char: str) -> int:
         code = ord(char)
-        return self.classes[code] if code < BMP else _char_class(char)
+        return self.classes[code] if code < BMP else char_class(char)
 
 
 @cache
@@ -316,7 +324,7 @@ def load_gi_terms() -> list[GITerm]:
 def close_reading(skeleton: str, key: str) -> bool:
     """Whether Chinese characters read like the Chinese form ``key`` keep at least half of its characters in
     place (奈克 for 耐克, not 同城 for 通诚: homophones of everyday words are everywhere)."""
-    return sum(a != b for a, b in zip(skeleton, key, strict=True)) <= len(key) // 2
+    return len(skeleton) == len(key) and sum(map(ne, skeleton, key)) <= len(key) // 2
 
 
 def phonetic_close(word: str, key: str) -> bool:

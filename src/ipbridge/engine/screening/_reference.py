@@ -34,7 +34,7 @@ from ipbridge.engine.screening._forms import (
     MIN_PHONETIC_WORD,
     Form,
     TermForm,
-    _char_class,
+    char_class,
     common_words,
     edit_limit,
     mark_forms,
@@ -94,7 +94,7 @@ class _Chars(View):
         self.text = text
         self.skeletons = [char_skeleton(c) for c in text]
         self.readings = [readings_of(k) for k in self.skeletons]
-        self.classes = [_char_class(c) for c in text]
+        self.classes = [char_class(c) for c in text]
 
     def occurrences(self, pattern: str, *, readings: bool = False) -> Iterator[tuple[int, int]]:
         parts = self.readings if readings else self.skeletons

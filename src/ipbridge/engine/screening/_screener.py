@@ -6,7 +6,9 @@ For a batch of texts (titles, descriptions, shop names, transcript segments):
    Chinese characters as their syllables, digits in capitals, separators as spaces);
 2. the spaces dropped, one Aho-Corasick scan (pyahocorasick) finds every pattern of every mark (its forms,
    its syllable sequences, its pinyin) and indication, a second one the risk keywords; a hit's position gives
-   its text by bisection;
+   its text by bisection; the hits of patterns that match far more than the rules accept (a Chinese mark's
+   syllables, read by homophones of everyday words; a mark that is an everyday English word) are checked
+   there and then against the batch's skeleton;
 3. the words of the folded batch (``findall``) not seen before are looked up once for look-alikes by edit
    (deletion neighbourhoods of the Latin marks, checked by optimal string alignment distance) and by sound
    (Metaphone codes); texts holding a word with look-alikes are found by a scan for those words;
@@ -26,6 +28,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from itertools import accumulate, compress, islice, repeat
+from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]
 import jellyfish
@@ -43,7 +46,6 @@ from ipbridge.engine.screening._forms import (
     filter_key,
     mark_forms,
     phonetic_close,
-    skeleton_of,
     tables,
     term_form,
     wordish,
@@ -184,30 +186,28 @@ class _Checker:
     readings of Chinese marks (homophones of everyday words are everywhere) and marks that are everyday
     English words. Rejects a hit only where the rules cannot accept it, so the filter stays a superset."""
 
-    def __init__(self, values: list[str], folded: str, squeezed_limits: list[int]) -> None:
+    def __init__(self, values: list[str], joined: str, folded: str, squeezed: str, limits: list[int]) -> None:
         self.values = values
+        self.joined = joined
         self.folded = folded
-        self.squeezed_limits = squeezed_limits
-        self.folded_limits: list[int] = []
-        self.texts: dict[int, tuple[str, str, list[int]]] = {}
+        self.size = len(squeezed)
+        self.limits = limits
+        self.skeleton: str | None = None
+        self.places: Any = None
 
-    def _text(self, number: int) -> tuple[str, str, list[int]]:
-        """The text's skeleton, its filter form and, for each squeezed character, its place in the latter."""
-        found = self.texts.get(number)
-        if found is None:
-            if not self.folded_limits:
-                self.folded_limits = list(accumulate(len(part) + 1 for part in self.folded.split("\x00")))
-            start = self.folded_limits[number - 1] if number else 0
-            folded = self.folded[start : self.folded_limits[number] - 1]
-            places = list(compress(range(len(folded)), map(" ".__ne__, folded)))
-            found = self.texts[number] = (skeleton_of(self.values[number]), folded, places)
-        return found
+    def _batch(self) -> tuple[str, Any]:
+        """The batch's skeleton, character for character with its squeezed form (Chinese characters as they are,
+        not as syllables), and where each squeezed character is in the folded form (with the separators)."""
+        if self.skeleton is None:
+            t = tables()
+            self.skeleton = self.joined.translate(
+                t.wide_batch_skeleton if _WIDE.search(self.joined) else t.batch_skeleton
+            )
+            codes = np.frombuffer(self.folded.encode("utf-32-le"), dtype=np.uint32)
+            self.places = np.flatnonzero(codes != 32)
+        return self.skeleton, self.places
 
     def accepted(self, checks: tuple[_Check, ...], number: int, end: int) -> tuple[int, ...]:
-        limits = self.squeezed_limits
-        start = limits[number - 1] if number else 0
-        end -= start
-        size = limits[number] - 1 - start
         accepted = []
         for code, kind, key, upper in checks:
             if kind == _COMMON:
@@ -216,13 +216,13 @@ class _Checker:
                 if key in text or upper in text:
                     accepted.append(code)
                 continue
-            skeleton, folded, places = self._text(number)
-            if len(skeleton) != size:  # a character folding unevenly: keep
+            skeleton, places = self._batch()
+            if len(skeleton) != self.size:  # a character folding unevenly: keep
                 accepted.append(code)
                 continue
             begin = end - len(key)
             span = skeleton[begin:end]
-            if span == key or (close_reading(span, key) and " " not in folded[places[begin] : places[end - 1] + 1]):
+            if span == key or (close_reading(span, key) and places[end - 1] - places[begin] == end - 1 - begin):
                 accepted.append(code)
         return tuple(accepted)
 
@@ -492,7 +492,7 @@ class Screener:
         marks, risk = self._marks.automaton, self._risk.automaton
         limits = list(accumulate(len(part) + 1 for part in squeezed.split("\x00")))
         if marks is not None:
-            checker = _Checker(values, folded, limits)
+            checker = _Checker(values, joined, folded, squeezed, limits)
             for end, (codes, checks) in marks.iter(squeezed):
                 number = bisect_right(limits, end + 1)
                 if checks:
