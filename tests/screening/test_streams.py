@@ -15,6 +15,7 @@ from ipbridge.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from ipbridge.screening import settings_services, streams
 from ipbridge.screening.catalogue import settings_for
 from ipbridge.screening.models import Alert, StreamSegment, StreamSession
+from ipbridge.screening.monitoring import watch_add
 from tests.factories import api_key, member
 from tests.screening.factories import Screening, aurora_right, screening_world
 from tests.sharing.factories import seller_listed
@@ -235,6 +236,30 @@ def test_a_shop_authorised_for_the_mark_is_not_flagged_for_it(world: Screening) 
     ).results
 
     assert (result.risk_score, result.flags, result.stored_id) == (0.0, [], None)
+
+
+def test_a_segment_matching_a_watch_is_kept_and_alerted_whatever_its_score(world: Screening) -> None:
+    actor = actor_for_system(world.marketplace)
+    shop = watch_add(actor=actor, kind="shop", shop_id="shop-9", label="Bright Deals")
+    product = watch_add(actor=actor, kind="product", keywords=["香水"], label="Perfume")
+    watched_shop = opened(world.marketplace, shop_id="shop-9")
+    other_shop = opened(world.marketplace, "live-2", shop_id="shop-1")
+
+    on_watched = streams.stream_segments_push(actor=actor, session_id=watched_shop.pk, segments=[CHAT]).results[0]
+    perfume = streams.SegmentIn("s-7", 0, 1, "这瓶香水很好闻")
+    on_other = streams.stream_segments_push(actor=actor, session_id=other_shop.pk, segments=[perfume, CHAT]).results
+
+    def watch_flags(result: streams.SegmentScreened) -> list[tuple[str, str, str, int]]:
+        return [(f["detector"], f["field"], f["term"], f["watch"]) for f in result.flags if f["detector"] == "watch"]
+
+    assert (on_watched.risk_score, on_watched.level, on_watched.alert_id is not None) == (0.0, "alert", True)
+    assert watch_flags(on_watched) == [("watch", "shop_id", "Bright Deals", shop.pk)]
+    assert (on_other[0].level, watch_flags(on_other[0])) == ("alert", [("watch", "text", "Perfume", product.pk)])
+    assert (on_other[1].flags, on_other[1].stored_id) == ([], None)
+    shop.refresh_from_db()
+    product.refresh_from_db()
+    assert (shop.hits, product.hits) == (1, 1)
+    assert Alert.objects.get(pk=on_watched.alert_id).flags == on_watched.flags
 
 
 def test_a_connections_catalogue_window_sees_a_change_once_it_has_passed(world: Screening) -> None:

@@ -28,8 +28,10 @@ from ipbridge.core.validation import choice_field, text_field, url_field
 from ipbridge.engine.screening import Result, Screener, Segment, Thresholds
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
-from ipbridge.screening.flags import flags_json
-from ipbridge.screening.models import StreamSegment, StreamSession, StreamStatus
+from ipbridge.screening.flags import WATCH, flags_json
+from ipbridge.screening.models import StreamSegment, StreamSession, StreamStatus, Watch, WatchKind
+from ipbridge.screening.monitoring import watch_matcher
+from ipbridge.screening.monitoring.watches import WatchMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -268,10 +270,42 @@ def segments_checked(segments: Sequence[SegmentIn]) -> list[SegmentIn]:
     return checked
 
 
+@dataclass(frozen=True)
+class _Screened:
+    segment: SegmentIn
+    result: Result
+    level: str
+    flags: list[dict[str, Any]]
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.flags)
+
+
+def _watch_flag(watch: Watch) -> dict[str, Any]:
+    """Why a segment matching a watch of focused monitoring was kept, in the form of the screener's flags."""
+    return {
+        "detector": WATCH,
+        "field": "shop_id" if watch.kind == WatchKind.SHOP else "text",
+        "start": 0,
+        "end": 0,
+        "matched_text": "",
+        "term": watch.label,
+        "weight": 0.0,
+        "how": "",
+        "explanation": f"Matches the watch “{watch.label}” of focused monitoring.",
+        "right": None,
+        "watch": watch.pk,
+    }
+
+
 def _screened(
     session: StreamSession, segments: list[SegmentIn], catalogue: CatalogueWindow | None
-) -> list[tuple[SegmentIn, Result, str]]:
+) -> tuple[list[_Screened], WatchMatcher]:
+    """Each segment's screening, with the marketplace's watches (重点监测): a segment matching one (the stream's
+    shop, or a product's words) is kept and raises an alert whatever its score."""
     screener, thresholds = catalogue.get(session.marketplace) if catalogue else screener_for(session.marketplace)
+    watches = watch_matcher(marketplace=session.marketplace)
     marketplace = str(session.marketplace.pk)
     screened = []
     for segment in segments:
@@ -287,8 +321,10 @@ def _screened(
                 shop_id=session.shop_id,
             )
         )
-        screened.append((segment, result, thresholds.level(result.risk_score)))
-    return screened
+        watched = watches.matches(segment.text, "", session.shop_id) if watches.watches else []
+        level = thresholds.level(result.risk_score) or ("alert" if watched else "")
+        screened.append(_Screened(segment, result, level, flags_json(result) + [_watch_flag(w) for w in watched]))
+    return screened, watches
 
 
 def stream_segments_push(
@@ -300,48 +336,46 @@ def stream_segments_push(
     checked = segments_checked(segments)
     session = stream_for_push(actor=actor, session_id=session_id)
     # Screened before the transaction: matching is the slow part, and holds no lock.
-    screened = [
-        (segment, result, level, flags_json(result))
-        for segment, result, level in _screened(session, checked, catalogue)
-    ]
-    flagged = [item for item in screened if item[1].flags]
+    screened, watches = _screened(session, checked, catalogue)
+    kept = [item for item in screened if item.kept]
     now = timezone.now()
     with transaction.atomic():
         # Counting first takes the session's lock, and finds out whether the session ended meanwhile.
         counted = StreamSession.objects.filter(pk=session.pk, status=StreamStatus.LIVE).update(
             segments_received=F("segments_received") + len(screened),
-            segments_flagged=F("segments_flagged") + len(flagged),
+            segments_flagged=F("segments_flagged") + len(kept),
         )
         if not counted:
             raise _ended()
+        watches.hits_record()
         stored = StreamSegment.objects.bulk_create(
             [
                 StreamSegment(
                     session=session,
-                    segment_ref=segment.id,
-                    start_ms=segment.start_ms,
-                    end_ms=segment.end_ms,
-                    speaker=segment.speaker,
-                    text=segment.text,
-                    risk_score=result.risk_score,
-                    flags=flags,
+                    segment_ref=item.segment.id,
+                    start_ms=item.segment.start_ms,
+                    end_ms=item.segment.end_ms,
+                    speaker=item.segment.speaker,
+                    text=item.segment.text,
+                    risk_score=item.result.risk_score,
+                    flags=item.flags,
                     received_at=now,
                 )
-                for segment, result, _level, flags in flagged
+                for item in kept
             ]
         )
-        rows = iter(stored)  # in the order of the flagged segments
+        rows = iter(stored)  # in the order of the kept segments
         results = []
-        for segment, result, level, flags in screened:
-            row = next(rows) if result.flags else None
+        for item in screened:
+            row = next(rows) if item.kept else None
             alert_id = None
-            if row is not None and level:
+            if row is not None and item.level:
                 alert_id = alert_raise(
                     marketplace=session.marketplace,
-                    level=level,
-                    risk_score=result.risk_score,
-                    flags=flags,
-                    title=segment.text,
+                    level=item.level,
+                    risk_score=item.result.risk_score,
+                    flags=item.flags,
+                    title=item.segment.text,
                     segment=row,
                     listing_id=session.stream_ref,
                     url=session.url,
@@ -349,7 +383,9 @@ def stream_segments_push(
                     shop_name=session.shop_name,
                 ).pk
             results.append(
-                SegmentScreened(segment.id, result.risk_score, level, flags, alert_id, row.pk if row else None)
+                SegmentScreened(
+                    item.segment.id, item.result.risk_score, item.level, item.flags, alert_id, row.pk if row else None
+                )
             )
     session.refresh_from_db(fields=["segments_received", "segments_flagged"])
     return Pushed(session, results)
