@@ -176,6 +176,10 @@ class ReferenceScreener:
         self._prices = prices_by_mark(catalogue)
         self._by_id = {mark.id: mark for mark in catalogue.marks}
 
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
     def with_risk_terms(self, terms: Sequence[RiskTerm]) -> ReferenceScreener:
         catalogue = self._catalogue
         return ReferenceScreener(

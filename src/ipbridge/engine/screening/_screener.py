@@ -424,6 +424,7 @@ class Screener:
 
     @property
     def catalogue(self) -> Catalogue:
+        """What the screener was built from (with this screener's risk keywords)."""
         return self._catalogue
 
     def with_risk_terms(self, terms: Sequence[RiskTerm]) -> Screener:
