@@ -445,3 +445,12 @@ def test_the_shipped_catalogues() -> None:
     assert names["香槟"].gi == names["Champagne"].gi == "Champagne"
     assert names["西湖龙井"].producers == frozenset()
     assert len({term.gi for term in names.values()}) >= 40
+
+
+def test_spans_stay_right_when_characters_fold_unevenly(screener: Screener | ReferenceScreener) -> None:
+    # ¨ normalises to nothing and ß to two letters: together the text keeps its length, its offsets not.
+    listing = Listing("1", "x", description="¨ Champagne ß")
+
+    (flag,) = screener.screen_listing(listing).flags
+
+    assert (flag.field, flag.start, flag.end, flag.matched_text) == ("description", 2, 11, "Champagne")

@@ -108,6 +108,9 @@ class Tables:
         self.readings = {ord(c): _reading_char(c) for c in map(chr, range(0x3400, 0xA000)) if char_reading(c)}
         self.readings.update({ord(c): _reading_char(c) for c in map(chr, range(0xF900, 0xFB00)) if char_reading(c)})
         self.wide_skeleton = CharTable(char_skeleton)
+        # "" for a character whose normal form is one character, "x" for the others: a text this table
+        # translates to "" has a normal form character for character.
+        self.normal_uneven = ["" if len(folded) == 1 else "x" for folded in self.normal]
         # The skeleton of a batch of texts joined by NUL, the NULs kept.
         self.batch_skeleton = [*self.skeleton]
         self.batch_skeleton[0] = "\x00"

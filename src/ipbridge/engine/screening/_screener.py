@@ -151,7 +151,7 @@ def _normal(text: str) -> tuple[str, list[int]]:
     t = tables()
     if _WIDE.search(text) is None:
         normal = text.translate(t.normal)
-        if len(normal) == len(text) and "  " not in normal:
+        if not text.translate(t.normal_uneven) and "  " not in normal:
             return normal, list(range(len(text)))
     chars: list[str] = []
     owners: list[int] = []
