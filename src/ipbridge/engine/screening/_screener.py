@@ -181,6 +181,13 @@ def _term_spans(normal: str, owners: list[int], term: TermForm) -> list[tuple[in
     return spans
 
 
+def _edge(folded: str, left: int, right: int) -> bool:
+    if left < 0 or right >= len(folded):
+        return True
+    a, b = folded[left], folded[right]
+    return not (("a" <= a <= "z" and "a" <= b <= "z") or ("A" <= a <= "Z" and "A" <= b <= "Z"))
+
+
 class _Checker:
     """Checks, while scanning a batch, the hits of patterns that match far more than their rules accept: the
     readings of Chinese marks (homophones of everyday words are everywhere) and marks that are everyday
@@ -200,12 +207,28 @@ class _Checker:
         not as syllables), and where each squeezed character is in the folded form (with the separators)."""
         if self.skeleton is None:
             t = tables()
-            self.skeleton = self.joined.translate(
-                t.wide_batch_skeleton if _WIDE.search(self.joined) else t.batch_skeleton
-            )
+            table = t.wide_batch_skeleton if _WIDE.search(self.joined) else t.batch_skeleton
+            self.skeleton = self.joined.translate(table)
+        return self.skeleton, self._places()
+
+    def _places(self) -> Any:
+        if self.places is None:
             codes = np.frombuffer(self.folded.encode("utf-32-le"), dtype=np.uint32)
             self.places = np.flatnonzero(codes != 32)
-        return self.skeleton, self.places
+        return self.places
+
+    def placed(self, begin: int, end: int) -> bool:
+        """Whether a hit on ``[begin, end)`` of the squeezed batch can be a match at all: inside one word (no
+        separator in it) or with a word boundary at both ends. Two letters (a-z) or two digit-like characters
+        (capitals) side by side in the folded batch are never a boundary, whatever the rules; any other pair
+        may be."""
+        places = self._places()
+        first = int(places[begin])
+        last = int(places[end - 1])
+        if last - first == end - 1 - begin:
+            return True
+        folded = self.folded
+        return _edge(folded, first - 1, first) and _edge(folded, last, last + 1)
 
     def accepted(self, checks: tuple[_Check, ...], number: int, end: int) -> tuple[int, ...]:
         accepted = []
@@ -260,12 +283,12 @@ class _MarkIndex:
                     patterns.setdefault(key, []).append(number)
         for number, (_term, name) in enumerate(self.gi, start=len(self.marks)):
             patterns.setdefault(filter_key(name.key), []).append(number)
-        values: dict[str, tuple[tuple[int, ...], tuple[_Check, ...]]] = {
-            pattern: (tuple(dict.fromkeys(codes)), ()) for pattern, codes in patterns.items()
+        values: dict[str, tuple[tuple[int, ...], tuple[_Check, ...], int]] = {
+            pattern: (tuple(dict.fromkeys(codes)), (), len(pattern)) for pattern, codes in patterns.items()
         }
         for pattern, checks in checked.items():
-            plain = values.get(pattern, ((), ()))[0]
-            values[pattern] = (plain, tuple(dict.fromkeys(checks)))
+            plain = values.get(pattern, ((), (), 0))[0]
+            values[pattern] = (plain, tuple(dict.fromkeys(checks)), len(pattern))
         self.automaton = _automaton(values)
         self.latin: list[tuple[int, int, str, str]] = []  # mark number, form number, skeleton, text
         self.deletions: list[_Hashed] = []
@@ -388,7 +411,9 @@ class _RiskIndex:
         patterns: dict[str, list[int]] = {}
         for number, (_term, form) in enumerate(self.terms):
             patterns.setdefault(filter_key(form.key), []).append(number)
-        self.automaton = _automaton({pattern: tuple(dict.fromkeys(codes)) for pattern, codes in patterns.items()})
+        self.automaton = _automaton(
+            {pattern: (tuple(dict.fromkeys(codes)), len(pattern)) for pattern, codes in patterns.items()}
+        )
 
 
 _new = object.__new__
@@ -492,20 +517,25 @@ class Screener:
         hits: dict[int, _Hits] = {}
         marks, risk = self._marks.automaton, self._risk.automaton
         limits = list(accumulate(len(part) + 1 for part in squeezed.split("\x00")))
+        checker = _Checker(values, joined, folded, squeezed, limits)
         if marks is not None:
-            checker = _Checker(values, joined, folded, squeezed, limits)
-            for end, (codes, checks) in marks.iter(squeezed):
-                number = bisect_right(limits, end + 1)
+            for end, (codes, checks, size) in marks.iter(squeezed):
+                if codes and not checker.placed(end + 1 - size, end + 1):
+                    codes = ()
                 if checks:
+                    number = bisect_right(limits, end + 1)
                     codes = codes + checker.accepted(checks, number, end + 1)
-                    if not codes:
-                        continue
+                if not codes:
+                    continue
+                number = bisect_right(limits, end + 1)
                 found = hits.get(number)
                 if found is None:
                     found = hits[number] = (set(), set(), False)
                 found[0].update(codes)
         if risk is not None:
-            for end, codes in risk.iter(squeezed):
+            for end, (codes, size) in risk.iter(squeezed):
+                if not checker.placed(end + 1 - size, end + 1):
+                    continue
                 number = bisect_right(limits, end + 1)
                 found = hits.get(number)
                 if found is None:
