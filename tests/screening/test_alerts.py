@@ -18,7 +18,7 @@ from ipbridge.identity.models import Mandate
 from ipbridge.notices.completeness import ItemIn
 from ipbridge.screening import alerts_selectors as selectors
 from ipbridge.screening import alerts_services as services
-from ipbridge.screening.alerts_presenters import notice_explanation, notice_link, time_code, title_spans
+from ipbridge.screening.alerts_presenters import notice_explanation, notice_link, time_code
 from ipbridge.screening.models import Alert, AlertOutcome, AlertStatus, RiskKeyword, ScreeningSettings
 from tests.factories import MembershipFactory, OrganisationFactory, member
 from tests.identity.factories import held
@@ -504,30 +504,6 @@ def test_an_agent_gets_a_link_for_each_principal_it_may_act_for_here() -> None:
 
 
 # Presenting ---------------------------------------------------------------------------------------------------
-
-
-def test_the_title_is_cut_into_the_spans_its_flags_matched() -> None:
-    w = screening_world()
-    holder = w.holder.organisation
-    flags = [
-        mark_flag(aurora_right(), [holder]),
-        keyword_flag("高仿", start=22),
-        keyword_flag("replica", start=23),  # the matched text is not there: left out
-        keyword_flag("lipstick", start=13, matched="lipstick"),
-        keyword_flag("stick", start=16, matched="stick"),  # overlaps the one before: joined
-        mark_flag(aurora_right(), [holder], start=500),  # outside the title: left out
-        price_flag(),
-    ]
-    alert = alert_for(w.marketplace, flags=flags)
-
-    assert [(s.text, s.detector) for s in title_spans(alert)] == [
-        ("AURORA", "mark"),
-        (" Rouge ", ""),
-        ("lipstick", "risk_keyword"),
-        (" ", ""),
-        ("高仿", "risk_keyword"),
-        (" replica", ""),
-    ]
 
 
 @pytest.mark.parametrize(("ms", "code"), [(0, "00:00"), (65_400, "01:05"), (4_503_000, "75:03")])

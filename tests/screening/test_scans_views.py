@@ -150,8 +150,11 @@ def test_a_marketplace_pastes_listings_and_follows_the_scan_to_its_flagged_listi
     assert 'data-status="done"' in content
     assert "hx-get" not in content
     row = row_of(content, 'data-item="L-1"')
-    assert "<mark>AURORA</mark> &lt;b&gt;lipstick&lt;/b&gt; <mark>高仿</mark>" in row
-    assert "<mark>AURORA</mark> &lt;i&gt;outlet&lt;/i&gt;" in row
+    assert (
+        '<mark class="px-0 flag-mark" data-detector="mark">AURORA</mark> &lt;b&gt;lipstick&lt;/b&gt; '
+        '<mark class="px-0 flag-risk_keyword" data-detector="risk_keyword">高仿</mark>'
+    ) in row
+    assert '<mark class="px-0 flag-shop_name" data-detector="shop_name">AURORA</mark> &lt;i&gt;outlet&lt;/i&gt;' in row
     assert "<b>" not in row
     assert "<i>" not in row
     assert "9.90 EUR" in row

@@ -16,7 +16,6 @@ from ipbridge.accounts.models import Membership, Organisation, OrganisationKind,
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.screening import streams
 from ipbridge.screening.models import StreamSession
-from ipbridge.screening.views.streams import text_spans
 from tests.factories import member, verified_client
 from tests.screening.factories import holder_member, marketplace_member
 
@@ -151,19 +150,6 @@ def test_the_text_is_escaped_around_its_marks(dashboard: tuple[Client, StreamSes
     assert "&lt;b&gt;<mark" in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert "<script>x</script>" not in page
-
-
-def test_spans_follow_the_flags_and_join_where_they_overlap() -> None:
-    flags = [
-        {"detector": "mark", "field": "text", "start": 0, "end": 6, "matched_text": "AURORA"},
-        {"detector": "risk_keyword", "field": "text", "start": 4, "end": 9, "matched_text": "RA 高仿"},
-        {"detector": "risk_keyword", "field": "text", "start": 10, "end": 12, "matched_text": "elsewhere"},
-        {"detector": "price", "field": "price", "start": 0, "end": 0, "matched_text": ""},
-    ]
-
-    spans = text_spans("AURORA 高仿 正品", flags)
-
-    assert [(s.text, s.detector) for s in spans] == [("AURORA 高仿", "mark"), (" 正品", "")]
 
 
 def test_the_poll_brings_only_the_new_segments_and_the_counters(dashboard: tuple[Client, StreamSession]) -> None:

@@ -1,9 +1,8 @@
-"""Alerts as the API answers them and the pages show them: the flags told in the reader's language, the title cut
-into the spans the flags matched, where the item came from, and the link that opens a notice prefilled."""
+"""Alerts as the API answers them and the pages show them: the flags told in the reader's language, the field their
+title came from, where the item came from, and the link that opens a notice prefilled."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -17,8 +16,6 @@ from ipbridge.screening.alerts_selectors import Principal
 from ipbridge.screening.flags import detector_label, flag_sentence, how_label
 from ipbridge.screening.models import Alert
 
-# The fields of a flag whose span is in the alert's title: a listing's title, a stream segment's text.
-TITLE_FIELDS = ("title", "text")
 MAX_NOTICE_TITLE = 200
 
 
@@ -50,43 +47,9 @@ def alert_detectors(alert: Alert) -> list[str]:
     return list(dict.fromkeys(str(flag.get("detector", "")) for flag in _flags(alert) if flag.get("detector")))
 
 
-@dataclass(frozen=True)
-class Span:
-    text: str
-    detector: str = ""  # the detector of the flag matching this span; empty for the text between matches
-
-
-def title_spans(alert: Alert) -> list[Span]:
-    """The alert's title cut into plain text and the spans its flags matched (overlapping spans joined, each
-    named by the first flag over it). A flag whose span is not where its matched text is, is left out."""
-    title = alert.title
-    marks: list[tuple[int, int, str]] = []
-    for flag in _flags(alert):
-        if flag.get("field") not in TITLE_FIELDS:
-            continue
-        start, end = flag.get("start"), flag.get("end")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(title)):
-            continue
-        if flag.get("matched_text") and title[start:end] != flag["matched_text"]:
-            continue
-        marks.append((start, end, str(flag.get("detector", ""))))
-    marks.sort()
-    merged: list[list[Any]] = []
-    for start, end, detector in marks:
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end, detector])
-    spans: list[Span] = []
-    at = 0
-    for start, end, detector in merged:
-        if start > at:
-            spans.append(Span(title[at:start]))
-        spans.append(Span(title[start:end], detector or "flag"))
-        at = end
-    if at < len(title):
-        spans.append(Span(title[at:]))
-    return spans
+def title_field(alert: Alert) -> str:
+    """The field of the flags whose spans are in the alert's title: a stream segment's text or a listing's title."""
+    return "text" if alert.segment_id is not None else "title"
 
 
 def flag_out(flag: dict[str, Any]) -> dict[str, Any]:

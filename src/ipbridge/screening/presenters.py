@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
-
 from ipbridge.accounts.models import Organisation
 from ipbridge.screening.flags import flag_sentence
 from ipbridge.screening.models import GIProducer, RiskKeyword, Scan, ScannedItem, ScreeningSettings
@@ -144,36 +141,3 @@ def producer_out(producer: GIProducer) -> dict[str, Any]:
         "shop_name": producer.shop_name,
         "created_at": producer.created_at,
     }
-
-
-# Pages -------------------------------------------------------------------------------------------------------------
-
-
-def _spans(text: str, flags: list[dict[str, Any]], field: str) -> list[tuple[int, int]]:
-    """The flags' spans in ``field``, those that fit the text, overlapping ones merged."""
-    spans = sorted(
-        (start, end)
-        for flag in flags
-        if isinstance(flag, dict) and flag.get("field") == field
-        for start, end in [(flag.get("start"), flag.get("end"))]
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
-    )
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def highlighted(text: str, flags: list[dict[str, Any]], field: str) -> SafeString:
-    """``text`` escaped, with what the flags of ``field`` matched in it marked."""
-    parts: list[str] = []
-    position = 0
-    for start, end in _spans(text, flags, field):
-        parts.append(escape(text[position:start]))
-        parts.append(format_html("<mark>{}</mark>", text[start:end]))
-        position = end
-    parts.append(escape(text[position:]))
-    return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped above

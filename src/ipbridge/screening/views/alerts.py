@@ -22,9 +22,10 @@ from ipbridge.notices.models import Measure
 from ipbridge.screening import alerts_selectors as selectors
 from ipbridge.screening import alerts_services as services
 from ipbridge.screening.alerts_forms import AlertFilterForm, ConfirmForm, DismissForm
-from ipbridge.screening.alerts_presenters import alert_detectors, alert_source, flag_out, notice_link, title_spans
+from ipbridge.screening.alerts_presenters import alert_detectors, alert_source, flag_out, notice_link, title_field
 from ipbridge.screening.flags import detector_label
 from ipbridge.screening.models import Alert, AlertStatus, DismissReason
+from ipbridge.screening.spans import matched_spans
 from ipbridge.screening.views._common import PAGE_SIZE, subnav
 from ipbridge.sharing.currencies import amount_display
 from ipbridge.web.pages import ActingRequest, acting, posted
@@ -45,7 +46,7 @@ def _score_badge(alert: Alert) -> str:
 def _row(alert: Alert) -> dict[str, Any]:
     return {
         "alert": alert,
-        "spans": title_spans(alert),
+        "spans": matched_spans(alert.title, alert.flags, field=title_field(alert)),
         "detectors": [detector_label(d) for d in alert_detectors(alert)],
         "status_badge": STATUS_BADGES.get(alert.status, "text-bg-light"),
         "score_badge": _score_badge(alert),

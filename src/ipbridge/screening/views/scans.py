@@ -18,8 +18,9 @@ from ipbridge.screening import scans, scans_selectors
 from ipbridge.screening.flags import detector_label, flag_sentence
 from ipbridge.screening.forms import ItemFilterForm, ScanForm
 from ipbridge.screening.models import Scan, ScannedItem
-from ipbridge.screening.presenters import highlighted, rejection_out
+from ipbridge.screening.presenters import rejection_out
 from ipbridge.screening.scans_input import FIELDS
+from ipbridge.screening.spans import matched_spans
 from ipbridge.screening.views import settings as settings_views
 from ipbridge.screening.views._common import MARKETPLACES, PAGE_SIZE, SCREENERS, subnav
 from ipbridge.sharing.currencies import amount_display
@@ -108,9 +109,9 @@ def _row(item: ScannedItem) -> dict[str, Any]:
     alert = scans_selectors.item_alert(item)
     return {
         "item": item,
-        "title": highlighted(item.title, flags, "title"),
-        "description": highlighted(item.description, flags, "description"),
-        "shop_name": highlighted(item.shop_name, flags, "shop_name"),
+        "title": matched_spans(item.title, flags, field="title"),
+        "description": matched_spans(item.description, flags, field="description"),
+        "shop_name": matched_spans(item.shop_name, flags, field="shop_name"),
         "price": amount_display(item.price_minor, item.currency) if item.price_minor is not None else "",
         "flags": [
             {

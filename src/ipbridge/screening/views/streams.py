@@ -14,9 +14,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from ipbridge.screening import streams
-from ipbridge.screening.alerts_presenters import Span, time_code
+from ipbridge.screening.alerts_presenters import time_code
 from ipbridge.screening.flags import detector_label, flag_sentence
 from ipbridge.screening.models import StreamSegment, StreamSession, StreamStatus
+from ipbridge.screening.spans import matched_spans
 from ipbridge.screening.views._common import PAGE_SIZE, SCREENERS, subnav
 from ipbridge.web.pages import ActingRequest, acting
 
@@ -26,43 +27,13 @@ LEVEL_BADGES = {"hold": "text-bg-danger", "alert": "text-bg-warning", "": "text-
 STATUS_BADGES = {StreamStatus.LIVE: "text-bg-danger", StreamStatus.ENDED: "text-bg-secondary"}
 
 
-def text_spans(text: str, flags: list[dict[str, Any]]) -> list[Span]:
-    """The segment's text cut into plain text and the spans its flags matched, as an alert's title is cut (the
-    same rules: overlapping spans joined, a flag whose span does not hold its matched text left out)."""
-    marks = sorted(
-        (start, end, str(flag.get("detector", "")))
-        for flag in flags
-        if isinstance(flag, dict)
-        and flag.get("field") == "text"
-        and isinstance(start := flag.get("start"), int)
-        and isinstance(end := flag.get("end"), int)
-        and 0 <= start < end <= len(text)
-        and (not flag.get("matched_text") or text[start:end] == flag["matched_text"])
-    )
-    merged: list[list[Any]] = []
-    for start, end, detector in marks:
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end, detector])
-    spans, at = [], 0
-    for start, end, detector in merged:
-        if start > at:
-            spans.append(Span(text[at:start]))
-        spans.append(Span(text[start:end], detector or "flag"))
-        at = end
-    if at < len(text):
-        spans.append(Span(text[at:]))
-    return spans
-
-
 def segment_row(segment: StreamSegment) -> dict[str, Any]:
     alert = getattr(segment, "alert", None)
     level = alert.level if alert is not None else ""
     return {
         "segment": segment,
         "time": time_code(segment.start_ms),
-        "spans": text_spans(segment.text, segment.flags),
+        "spans": matched_spans(segment.text, segment.flags, field="text"),
         "level": level,
         "badge": LEVEL_BADGES.get(level, LEVEL_BADGES[""]),
         "flags": [
