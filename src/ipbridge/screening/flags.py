@@ -22,6 +22,7 @@ from ipbridge.engine.screening import (
     Flag,
     Result,
 )
+from ipbridge.screening.models import Watch, WatchKind
 
 
 def flag_json(flag: Flag) -> dict[str, Any]:
@@ -57,6 +58,24 @@ def flags_json(result: Result) -> list[dict[str, Any]]:
 
 # The flag scans and streams add to an item matching a watch of focused monitoring (重点监测).
 WATCH = "watch"
+
+
+def watch_flag(watch: Watch, *, field: str) -> dict[str, Any]:
+    """Why an item matching ``watch`` was kept, in the form of the screener's flags: a shop watch matches the
+    item's shop id, a product watch the words of ``field`` (a listing's title, a stream segment's text)."""
+    return {
+        "detector": WATCH,
+        "field": "shop_id" if watch.kind == WatchKind.SHOP else field,
+        "start": 0,
+        "end": 0,
+        "matched_text": "",
+        "term": watch.label,
+        "weight": 0.0,
+        "how": "",
+        "explanation": f"Matches the watch “{watch.label}” of focused monitoring.",
+        "right": None,
+        "watch": watch.pk,
+    }
 
 
 def detector_label(detector: str) -> str:

@@ -34,7 +34,7 @@ from ipbridge.engine.screening import Result, Thresholds
 from ipbridge.screening import tasks
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
-from ipbridge.screening.flags import WATCH, flags_json
+from ipbridge.screening.flags import flags_json, watch_flag
 from ipbridge.screening.models import (
     Alert,
     Scan,
@@ -42,8 +42,6 @@ from ipbridge.screening.models import (
     ScannedItem,
     ScanSource,
     ScanStatus,
-    Watch,
-    WatchKind,
 )
 from ipbridge.screening.monitoring import watch_matcher
 from ipbridge.screening.scans_input import (
@@ -127,23 +125,6 @@ def _screen(marketplace: Organisation, items: Sequence[Item]) -> tuple[list[Resu
     return list(results), thresholds
 
 
-def _watch_flag(watch: Watch) -> dict[str, Any]:
-    """Why a listing that matched a watch was kept, in the form of the screener's flags."""
-    return {
-        "detector": WATCH,
-        "field": "shop_id" if watch.kind == WatchKind.SHOP else "title",
-        "start": 0,
-        "end": 0,
-        "matched_text": "",
-        "term": watch.label,
-        "weight": 0.0,
-        "how": "",
-        "explanation": f"Matches the watch “{watch.label}” of focused monitoring.",
-        "right": None,
-        "watch": watch.pk,
-    }
-
-
 def _store(scan: Scan, items: Sequence[Item], results: Sequence[Result], thresholds: Thresholds) -> _Stored:
     """Keep the flagged listings and raise the alerts; call inside the transaction that counts them. A listing
     matching one of the marketplace's watches (重点监测) is kept and raises an alert whatever its score."""
@@ -153,7 +134,7 @@ def _store(scan: Scan, items: Sequence[Item], results: Sequence[Result], thresho
         watched = watches.matches(item.title, item.category, item.shop_id) if watches.watches else []
         if result.risk_score <= 0 and not watched:
             continue
-        flags = flags_json(result) + [_watch_flag(watch) for watch in watched]
+        flags = flags_json(result) + [watch_flag(watch, field="title") for watch in watched]
         level = thresholds.level(result.risk_score) if result.risk_score > 0 else ""
         flagged.append(
             ScannedItem(

@@ -28,8 +28,8 @@ from ipbridge.core.validation import choice_field, text_field, url_field
 from ipbridge.engine.screening import Result, Screener, Segment, Thresholds
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
-from ipbridge.screening.flags import WATCH, flags_json
-from ipbridge.screening.models import StreamSegment, StreamSession, StreamStatus, Watch, WatchKind
+from ipbridge.screening.flags import flags_json, watch_flag
+from ipbridge.screening.models import StreamSegment, StreamSession, StreamStatus
 from ipbridge.screening.monitoring import watch_matcher
 from ipbridge.screening.monitoring.watches import WatchMatcher
 
@@ -282,23 +282,6 @@ class _Screened:
         return bool(self.flags)
 
 
-def _watch_flag(watch: Watch) -> dict[str, Any]:
-    """Why a segment matching a watch of focused monitoring was kept, in the form of the screener's flags."""
-    return {
-        "detector": WATCH,
-        "field": "shop_id" if watch.kind == WatchKind.SHOP else "text",
-        "start": 0,
-        "end": 0,
-        "matched_text": "",
-        "term": watch.label,
-        "weight": 0.0,
-        "how": "",
-        "explanation": f"Matches the watch “{watch.label}” of focused monitoring.",
-        "right": None,
-        "watch": watch.pk,
-    }
-
-
 def _screened(
     session: StreamSession, segments: list[SegmentIn], catalogue: CatalogueWindow | None
 ) -> tuple[list[_Screened], WatchMatcher]:
@@ -323,7 +306,9 @@ def _screened(
         )
         watched = watches.matches(segment.text, "", session.shop_id) if watches.watches else []
         level = thresholds.level(result.risk_score) or ("alert" if watched else "")
-        screened.append(_Screened(segment, result, level, flags_json(result) + [_watch_flag(w) for w in watched]))
+        screened.append(
+            _Screened(segment, result, level, flags_json(result) + [watch_flag(w, field="text") for w in watched])
+        )
     return screened, watches
 
 
