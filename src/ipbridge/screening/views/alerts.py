@@ -4,6 +4,7 @@ the button that opens a notice prefilled from the alert."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -175,18 +176,19 @@ def alert_detail(request: ActingRequest, alert_id: int) -> HttpResponse:
     return _alert_page(request, alert_id)
 
 
-@acting(*READERS)
-@posted("screening:alert")
-def alert_confirm(request: ActingRequest, alert_id: int) -> HttpResponse:
-    form = ConfirmForm(request.POST)
+def _decided(
+    request: ActingRequest,
+    alert_id: int,
+    form: ConfirmForm | DismissForm,
+    decide: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """The marketplace's decision on the alert, taken by ``decide`` from the valid form: back to the alert with
+    ``done``, or with the refusal of a decision already taken, or the page again with the form's errors. Not found
+    and not allowed answer as they are."""
     if form.is_valid():
         try:
-            services.alert_confirm(
-                actor=request.actor,
-                alert_id=alert_id,
-                measure=form.cleaned_data["measure"],
-                note=form.cleaned_data["note"],
-            )
+            decide(form.cleaned_data)
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
@@ -195,34 +197,39 @@ def alert_confirm(request: ActingRequest, alert_id: int) -> HttpResponse:
                 return redirect("screening:alert", alert_id=alert_id)
             add_application_error(form, exc)
         else:
-            messages.success(request, _("Alert confirmed; the measure is recorded."))
+            messages.success(request, done)
             return redirect("screening:alert", alert_id=alert_id)
-    return _alert_page(request, alert_id, confirm_form=form, status=422)
+    if isinstance(form, ConfirmForm):
+        return _alert_page(request, alert_id, confirm_form=form, status=422)
+    return _alert_page(request, alert_id, dismiss_form=form, status=422)
+
+
+@acting(*READERS)
+@posted("screening:alert")
+def alert_confirm(request: ActingRequest, alert_id: int) -> HttpResponse:
+    return _decided(
+        request,
+        alert_id,
+        ConfirmForm(request.POST),
+        lambda data: services.alert_confirm(
+            actor=request.actor, alert_id=alert_id, measure=data["measure"], note=data["note"]
+        ),
+        _("Alert confirmed; the measure is recorded."),
+    )
 
 
 @acting(*READERS)
 @posted("screening:alert")
 def alert_dismiss(request: ActingRequest, alert_id: int) -> HttpResponse:
-    form = DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            services.alert_dismiss(
-                actor=request.actor,
-                alert_id=alert_id,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            if exc.status == 409:
-                messages.error(request, str(exc.message))
-                return redirect("screening:alert", alert_id=alert_id)
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Alert dismissed."))
-            return redirect("screening:alert", alert_id=alert_id)
-    return _alert_page(request, alert_id, dismiss_form=form, status=422)
+    return _decided(
+        request,
+        alert_id,
+        DismissForm(request.POST),
+        lambda data: services.alert_dismiss(
+            actor=request.actor, alert_id=alert_id, reason=data["reason"], note=data["note"]
+        ),
+        _("Alert dismissed."),
+    )
 
 
 urls: list[URLPattern] = [
