@@ -1,14 +1,21 @@
-"""What the screening pages share: who may open which, and the sub-menu."""
+"""What the screening pages share: who may open which, the sub-menu, and a form handed to a service."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from ipbridge.accounts.actors import Actor
+from ipbridge.accounts.forms import add_application_error
 from ipbridge.accounts.models import OrganisationKind
+from ipbridge.core.errors import ApplicationError
+
+Form = TypeVar("Form", bound=forms.Form)
+Done = TypeVar("Done")
 
 MARKETPLACES = (OrganisationKind.MARKETPLACE,)
 # Marketplaces screen their own listings and streams; operators read everyone's.
@@ -41,3 +48,23 @@ def subnav(actor: Actor, current: str) -> list[dict[str, Any]]:
             continue
         tabs.append({"url": reverse(name), "label": label, "active": name == current, "id": name.split(":")[1]})
     return tabs
+
+
+def form_applied(
+    form: Form,
+    apply: Callable[[dict[str, Any]], Done],
+    *,
+    refused: Callable[[Form, ApplicationError], None] = add_application_error,
+) -> Done | None:
+    """What ``apply`` made of the valid form's data; None when the form is unbound or not valid, or when the service
+    refused it, the refusal then shown on the form (``refused`` says on which field). Not found and not allowed are
+    raised, to be answered as on every page."""
+    if not form.is_valid():
+        return None
+    try:
+        return apply(form.cleaned_data)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        refused(form, exc)
+        return None

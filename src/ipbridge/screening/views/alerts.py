@@ -27,7 +27,7 @@ from ipbridge.screening.alerts_presenters import alert_detectors, alert_source, 
 from ipbridge.screening.flags import detector_label
 from ipbridge.screening.models import Alert, AlertStatus, DismissReason
 from ipbridge.screening.spans import matched_spans
-from ipbridge.screening.views._common import PAGE_SIZE, subnav
+from ipbridge.screening.views._common import PAGE_SIZE, form_applied, subnav
 from ipbridge.sharing.currencies import amount_display
 from ipbridge.web.pages import ActingRequest, acting, posted
 
@@ -59,21 +59,18 @@ def _row(alert: Alert) -> dict[str, Any]:
 def alerts(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     form = AlertFilterForm(request.GET or None)
-    filters = selectors.AlertFilters()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            filters = selectors.alert_filters(
-                status=data["status"],
-                level=data["level"],
-                detector=data["detector"],
-                brand=data["brand"],
-                min_score=data["min_score"],
-            )
-        except ApplicationError as exc:
-            if exc.status in (401, 403):
-                raise
-            add_application_error(form, exc)
+    filters = form_applied(
+        form,
+        lambda data: selectors.alert_filters(
+            status=data["status"],
+            level=data["level"],
+            detector=data["detector"],
+            brand=data["brand"],
+            min_score=data["min_score"],
+        ),
+    )
+    if filters is None:
+        filters = selectors.AlertFilters()
     queue = selectors.alerts_visible(actor=actor, filters=filters)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.alert_counts(actor=actor, filters=filters)

@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ipbridge.accounts.forms import add_application_error
 from ipbridge.accounts.models import OrganisationKind
 from ipbridge.core.errors import ApplicationError, NotFound
 from ipbridge.screening import monitoring, trends
 from ipbridge.screening.models import IdentifierKind, WatchKind
 from ipbridge.screening.monitoring.drawing import graph_drawing, legend
-from ipbridge.screening.views._common import PAGE_SIZE, subnav
+from ipbridge.screening.views._common import PAGE_SIZE, form_applied, subnav
 from ipbridge.web.pages import ActingRequest, acting, posted
 
 MARKETPLACES = (OrganisationKind.MARKETPLACE,)
@@ -143,26 +142,22 @@ def monitoring_page(request: ActingRequest) -> HttpResponse:
 def watch_add(request: ActingRequest) -> HttpResponse:
     request.actor.require("screening:write")
     form = WatchForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            watch = monitoring.watch_add(
-                actor=request.actor,
-                kind=data["kind"],
-                label=data["label"],
-                keywords=monitoring.keywords_split(data["keywords"]),
-                category=data["category"],
-                shop_id=data["shop_id"],
-                reason=data["reason"],
-            )
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            add_application_error(form, exc)
-        else:
-            messages.success(request, _("Now watching “%(label)s”.") % {"label": watch.label})
-            return redirect("screening:monitoring")
-    return _monitoring_page(request, watch_form=form, status=422)
+    watch = form_applied(
+        form,
+        lambda data: monitoring.watch_add(
+            actor=request.actor,
+            kind=data["kind"],
+            label=data["label"],
+            keywords=monitoring.keywords_split(data["keywords"]),
+            category=data["category"],
+            shop_id=data["shop_id"],
+            reason=data["reason"],
+        ),
+    )
+    if watch is None:
+        return _monitoring_page(request, watch_form=form, status=422)
+    messages.success(request, _("Now watching “%(label)s”.") % {"label": watch.label})
+    return redirect("screening:monitoring")
 
 
 def _back(request: ActingRequest, fallback: str) -> str:
@@ -214,31 +209,28 @@ def watch_from_alert(request: ActingRequest, alert_id: int) -> HttpResponse:
 def identifiers_record(request: ActingRequest) -> HttpResponse:
     request.actor.require("screening:write")
     form = IdentifiersForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            recorded = monitoring.shop_identifiers_record(
-                actor=request.actor,
-                shops=[
-                    monitoring.ShopIdentifiersIn(
-                        shop_id=data["shop_id"],
-                        shop_name=data["shop_name"],
-                        identifiers=identifier_lines(data["identifiers"]),
-                    )
-                ],
-            )
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            _identifiers_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(n)d identifier(s) recorded as keyed hashes; the values themselves were not kept.")
-                % {"n": recorded.recorded},
-            )
-            return redirect("screening:shop", shop_id=data["shop_id"].strip())
-    return _monitoring_page(request, identifiers_form=form, status=422)
+    recorded = form_applied(
+        form,
+        lambda data: monitoring.shop_identifiers_record(
+            actor=request.actor,
+            shops=[
+                monitoring.ShopIdentifiersIn(
+                    shop_id=data["shop_id"],
+                    shop_name=data["shop_name"],
+                    identifiers=identifier_lines(data["identifiers"]),
+                )
+            ],
+        ),
+        refused=_identifiers_error,
+    )
+    if recorded is None:
+        return _monitoring_page(request, identifiers_form=form, status=422)
+    messages.success(
+        request,
+        _("%(n)d identifier(s) recorded as keyed hashes; the values themselves were not kept.")
+        % {"n": recorded.recorded},
+    )
+    return redirect("screening:shop", shop_id=form.cleaned_data["shop_id"].strip())
 
 
 @acting(*MARKETPLACES)
@@ -318,16 +310,13 @@ def _chart(found: trends.Trends) -> dict[str, Any]:
 def trends_page(request: ActingRequest) -> HttpResponse:
     actor = request.actor
     form = TrendsForm(request.GET or None)
-    days, brand, category = trends.DEFAULT_DAYS, "", ""
-    if form.is_bound and form.is_valid():
-        days = form.cleaned_data["days"] or trends.DEFAULT_DAYS
-        brand, category = form.cleaned_data["brand"], form.cleaned_data["category"]
-    try:
-        found = trends.trends(actor=actor, days=days, brand=brand, category=category)
-    except ApplicationError as exc:
-        if exc.status in (401, 403):
-            raise
-        add_application_error(form, exc)
+    found = form_applied(
+        form,
+        lambda data: trends.trends(
+            actor=actor, days=data["days"] or trends.DEFAULT_DAYS, brand=data["brand"], category=data["category"]
+        ),
+    )
+    if found is None:
         found = trends.trends(actor=actor)
     is_marketplace = actor.organisation.kind == OrganisationKind.MARKETPLACE
     state = request.GET.get("warnings", "waiting")

@@ -16,11 +16,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ipbridge.accounts.forms import add_application_error
-from ipbridge.core.errors import ApplicationError
 from ipbridge.screening import settings_selectors, settings_services
 from ipbridge.screening.forms import KeywordChangeForm, KeywordFilterForm, KeywordForm, ProducerForm, ThresholdsForm
-from ipbridge.screening.views._common import MARKETPLACES, PAGE_SIZE, subnav
+from ipbridge.screening.views._common import MARKETPLACES, PAGE_SIZE, form_applied, subnav
 from ipbridge.web.pages import ActingRequest, acting, posted
 
 SETTINGS = "screening:settings"
@@ -81,71 +79,59 @@ def settings_page(request: ActingRequest) -> HttpResponse:
     return _page(request)
 
 
-def _refused(form: forms.Form, exc: ApplicationError) -> None:
-    if exc.status in (403, 404):
-        raise exc
-    add_application_error(form, exc)
-
-
 @acting(*MARKETPLACES)
 @posted(SETTINGS)
 def settings_thresholds(request: ActingRequest) -> HttpResponse:
     form = ThresholdsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            settings_services.screening_settings_update(
-                actor=request.actor,
-                changes=settings_services.SettingsChanges(
-                    alert_threshold=data["alert_threshold"],
-                    hold_threshold=data["hold_threshold"],
-                    lookalikes=data["lookalikes"],
-                    share_with_right_holders=data["share_with_right_holders"],
-                ),
-            )
-        except ApplicationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("Screening settings saved."))
-            return redirect(SETTINGS)
-    return _page(request, status=422, thresholds=form)
+    saved = form_applied(
+        form,
+        lambda data: settings_services.screening_settings_update(
+            actor=request.actor,
+            changes=settings_services.SettingsChanges(
+                alert_threshold=data["alert_threshold"],
+                hold_threshold=data["hold_threshold"],
+                lookalikes=data["lookalikes"],
+                share_with_right_holders=data["share_with_right_holders"],
+            ),
+        ),
+    )
+    if saved is None:
+        return _page(request, status=422, thresholds=form)
+    messages.success(request, _("Screening settings saved."))
+    return redirect(SETTINGS)
 
 
 @acting(*MARKETPLACES)
 @posted(SETTINGS)
 def keyword_add(request: ActingRequest) -> HttpResponse:
     form = KeywordForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            keyword = settings_services.risk_keyword_add(
-                actor=request.actor, term=data["term"], language=data["language"] or "", weight=data["weight"]
-            )
-        except ApplicationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("“%(term)s” added to the risk-keyword catalogue.") % {"term": keyword.term})
-            return redirect(SETTINGS)
-    return _page(request, status=422, keyword=form)
+    keyword = form_applied(
+        form,
+        lambda data: settings_services.risk_keyword_add(
+            actor=request.actor, term=data["term"], language=data["language"] or "", weight=data["weight"]
+        ),
+    )
+    if keyword is None:
+        return _page(request, status=422, keyword=form)
+    messages.success(request, _("“%(term)s” added to the risk-keyword catalogue.") % {"term": keyword.term})
+    return redirect(SETTINGS)
 
 
 @acting(*MARKETPLACES)
 @require_POST
 def keyword_edit(request: ActingRequest, keyword_id: int) -> HttpResponse:
     form = KeywordChangeForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            keyword = settings_services.risk_keyword_update(
-                actor=request.actor, keyword_id=keyword_id, weight=data["weight"], enabled=data["enabled"]
-            )
-        except ApplicationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("“%(term)s” saved.") % {"term": keyword.term})
-            return redirect(SETTINGS)
-    form.keyword_id = keyword_id  # type: ignore[attr-defined]
-    return _page(request, status=422, keyword_change=form)
+    keyword = form_applied(
+        form,
+        lambda data: settings_services.risk_keyword_update(
+            actor=request.actor, keyword_id=keyword_id, weight=data["weight"], enabled=data["enabled"]
+        ),
+    )
+    if keyword is None:
+        form.keyword_id = keyword_id  # type: ignore[attr-defined]
+        return _page(request, status=422, keyword_change=form)
+    messages.success(request, _("“%(term)s” saved.") % {"term": keyword.term})
+    return redirect(SETTINGS)
 
 
 @acting(*MARKETPLACES)
@@ -160,25 +146,19 @@ def keyword_remove(request: ActingRequest, keyword_id: int) -> HttpResponse:
 @posted(SETTINGS)
 def producer_add(request: ActingRequest) -> HttpResponse:
     form = _producer_form(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            producer = settings_services.gi_producer_add(
-                actor=request.actor,
-                indication=data["indication"],
-                shop_id=data["shop_id"],
-                shop_name=data["shop_name"],
-            )
-        except ApplicationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Shop %(shop)s is a producer of %(gi)s.")
-                % {"shop": producer.shop_id, "gi": producer.indication.name},
-            )
-            return redirect(SETTINGS)
-    return _page(request, status=422, producer=form)
+    producer = form_applied(
+        form,
+        lambda data: settings_services.gi_producer_add(
+            actor=request.actor, indication=data["indication"], shop_id=data["shop_id"], shop_name=data["shop_name"]
+        ),
+    )
+    if producer is None:
+        return _page(request, status=422, producer=form)
+    messages.success(
+        request,
+        _("Shop %(shop)s is a producer of %(gi)s.") % {"shop": producer.shop_id, "gi": producer.indication.name},
+    )
+    return redirect(SETTINGS)
 
 
 @acting(*MARKETPLACES)
