@@ -5,6 +5,7 @@ the warnings to acknowledge. Right holders and operators read the trends only.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ipbridge.accounts.models import OrganisationKind
 from ipbridge.core.errors import ApplicationError, NotFound
 from ipbridge.screening import monitoring, trends
-from ipbridge.screening.models import IdentifierKind, WatchKind
+from ipbridge.screening.models import IdentifierKind, Watch, WatchKind
 from ipbridge.screening.monitoring.drawing import graph_drawing, legend
 from ipbridge.screening.views._common import PAGE_SIZE, form_applied, subnav
 from ipbridge.web.pages import ActingRequest, acting, posted
@@ -183,18 +184,10 @@ def watch_end(request: ActingRequest, watch_id: int) -> HttpResponse:
     return redirect(back)
 
 
-@acting(*MARKETPLACES)
-@require_POST
-def watch_from_alert(request: ActingRequest, alert_id: int) -> HttpResponse:
-    """The buttons of an alert: "Watch this shop", "Watch this product", "Watch products of this type"."""
-    back = _back(request, reverse("screening:alert", args=[alert_id]))
+def _watched(request: ActingRequest, add: Callable[[], Watch], *, back: str) -> HttpResponse:
+    """A "Watch this …" button's watch added by ``add``, or its refusal told, and back to the button's page."""
     try:
-        watch = monitoring.watch_from_alert(
-            actor=request.actor,
-            alert_id=alert_id,
-            kind=request.POST.get("kind", ""),
-            reason=request.POST.get("reason", ""),
-        )
+        watch = add()
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -202,6 +195,22 @@ def watch_from_alert(request: ActingRequest, alert_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Now watching “%(label)s”.") % {"label": watch.label})
     return redirect(back)
+
+
+@acting(*MARKETPLACES)
+@require_POST
+def watch_from_alert(request: ActingRequest, alert_id: int) -> HttpResponse:
+    """The buttons of an alert: "Watch this shop", "Watch this product", "Watch products of this type"."""
+    return _watched(
+        request,
+        lambda: monitoring.watch_from_alert(
+            actor=request.actor,
+            alert_id=alert_id,
+            kind=request.POST.get("kind", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+        back=_back(request, reverse("screening:alert", args=[alert_id])),
+    )
 
 
 @acting(*MARKETPLACES)
@@ -267,21 +276,17 @@ def shop_watch(request: ActingRequest) -> HttpResponse:
     shop_id = request.POST.get("shop_id", "")
     if not monitoring.shop_known(actor=request.actor, shop_id=shop_id):
         raise NotFound()
-    try:
-        watch = monitoring.watch_add(
+    return _watched(
+        request,
+        lambda: monitoring.watch_add(
             actor=request.actor,
             kind=WatchKind.SHOP,
             label=request.POST.get("label", ""),
             shop_id=shop_id,
             reason=request.POST.get("reason", ""),
-        )
-    except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Now watching “%(label)s”.") % {"label": watch.label})
-    return redirect("screening:shop", shop_id=shop_id)
+        ),
+        back=reverse("screening:shop", kwargs={"shop_id": shop_id}),
+    )
 
 
 # Trends and early warnings -----------------------------------------------------------------------------------------
