@@ -105,9 +105,9 @@ def titles(draw: st.DrawFn, catalogue: Catalogue) -> str:
     return glue.join(parts)
 
 
-def agree(catalogue: Catalogue, listings: list[Listing]) -> None:
-    fast = Screener(catalogue).screen(listings)
-    reference = ReferenceScreener(catalogue).screen(listings)
+def agree(catalogue: Catalogue, listings: list[Listing], *, lookalikes: bool = True) -> None:
+    fast = Screener(catalogue, lookalikes=lookalikes).screen(listings)
+    reference = ReferenceScreener(catalogue, lookalikes=lookalikes).screen(listings)
     assert [_key(result) for result in fast] == [_key(result) for result in reference]
     assert fast == reference  # explanations and rights too
 
@@ -141,6 +141,16 @@ def test_fast_agrees_with_the_reference_on_titles(data: st.DataObject) -> None:
     ]
 
     agree(catalogue, listings)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_agrees_with_the_reference_without_lookalikes(data: st.DataObject) -> None:
+    catalogue = data.draw(catalogues())
+    titles_drawn = data.draw(st.lists(titles(catalogue), min_size=1, max_size=4))
+    listings = [Listing(str(number), title, shop_name=title) for number, title in enumerate(titles_drawn)]
+
+    agree(catalogue, listings, lookalikes=False)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

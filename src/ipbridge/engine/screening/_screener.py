@@ -76,6 +76,7 @@ from ipbridge.engine.screening._types import (
     RiskTerm,
     Segment,
 )
+from ipbridge.engine.text import has_han
 from ipbridge.engine.text._fast import BMP
 
 __all__ = ["Screener"]
@@ -91,7 +92,7 @@ _Hits = tuple[set[int], set[int], bool]
 _WordMatch = tuple[int, int, str, str]  # mark number, form number, how, form text
 # A pattern's hit to check before it makes its text a candidate: mark number, kind, and what to check.
 _Check = tuple[int, int, str, str]
-_READING, _COMMON = 0, 1
+_READING, _COMMON, _SAME = 0, 1, 2
 
 
 def _deletions(word: str, depth: int) -> list[str]:
@@ -245,7 +246,9 @@ class _Checker:
                 continue
             begin = end - len(key)
             span = skeleton[begin:end]
-            if span == key or (close_reading(span, key) and places[end - 1] - places[begin] == end - 1 - begin):
+            if span == key or (
+                kind == _READING and close_reading(span, key) and places[end - 1] - places[begin] == end - 1 - begin
+            ):
                 accepted.append(code)
         return tuple(accepted)
 
@@ -271,6 +274,8 @@ class _MarkIndex:
                     written = unicodedata.normalize("NFKC", form.text)
                     check = (number, _COMMON, written, written.upper())
                     checked.setdefault(filter_key(form.key), []).append(check)
+                elif has_han(form.key):  # its syllables: homophones hit, the characters must be the form's
+                    checked.setdefault(filter_key(form.key), []).append((number, _SAME, form.key, ""))
                 else:
                     patterns.setdefault(filter_key(form.key), []).append(number)
             if lookalikes:
