@@ -19,7 +19,9 @@ class AlertFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     level = forms.ChoiceField(label=_("Level"), required=False)
     detector = forms.ChoiceField(label=_("Detector"), required=False)
-    brand = forms.CharField(label=_("Brand"), required=False, max_length=200)
+    brand = forms.CharField(
+        label=_("Brand"), required=False, max_length=200, widget=forms.SearchInput(attrs={"list": "alert-brands"})
+    )
     min_score = forms.FloatField(label=_("Lowest score"), required=False, min_value=0, max_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

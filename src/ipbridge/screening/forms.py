@@ -48,7 +48,13 @@ def detector_choices() -> list[tuple[str, str]]:
 
 
 class ItemFilterForm(forms.Form):
-    min_score = forms.FloatField(label=gettext_lazy("Minimum score"), required=False, min_value=0, max_value=1)
+    min_score = forms.FloatField(
+        label=gettext_lazy("Minimum score"),
+        required=False,
+        min_value=0,
+        max_value=1,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
     detector = forms.ChoiceField(label=gettext_lazy("Detector"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,7 +109,9 @@ class KeywordChangeForm(forms.Form):
 
 
 class KeywordFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search the terms"), required=False, max_length=100)
+    q = forms.CharField(
+        label=gettext_lazy("Search the terms"), required=False, max_length=100, widget=forms.SearchInput()
+    )
     language = forms.ChoiceField(label=gettext_lazy("Language"), choices=LANGUAGE_CHOICES, required=False)
 
 

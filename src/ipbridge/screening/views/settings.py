@@ -36,7 +36,8 @@ def _page(request: ActingRequest, status: int = 200, **forms_given: forms.Form) 
     """The settings page, with the forms given (refused ones keep what was written) and fresh ones for the rest."""
     actor = request.actor
     current = settings_selectors.screening_settings(actor=actor)
-    filters = KeywordFilterForm(request.GET or None)
+    # Its own ids: the keyword form on the same page has a language field too.
+    filters = KeywordFilterForm(request.GET or None, auto_id="id_filter_%s")
     search, language = "", ""
     if filters.is_valid():
         search, language = filters.cleaned_data["q"] or "", filters.cleaned_data["language"] or ""
