@@ -10,21 +10,29 @@ are seen by operators alone. Each call is checked for its answer and for what it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 
-from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
+from ipbridge.accounts.models import AuditEvent, OrganisationKind, Role
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import NotFound
 from ipbridge.screening import alerts_selectors as selectors
 from ipbridge.screening.models import Alert, RiskKeyword, ScreeningSettings
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    needs,
+    other_organisation,
+    principals,
+    refusal,
+)
+from tests.factories import member
 from tests.identity.factories import held, mandate_given
 from tests.rights.factories import right
 from tests.screening.alert_factories import alert_for, keyword, mark_flag, sharing_set
@@ -33,44 +41,13 @@ from tests.screening.factories import aurora_right
 pytestmark = pytest.mark.django_db
 
 ALERTS = ("own", "unshared", "foreign")
-NO_SCREENING_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("screening:"))
 HOLDER = OrganisationKind.RIGHT_HOLDER
 MARKETPLACE = OrganisationKind.MARKETPLACE
 AGENT = OrganisationKind.AGENT
 OPERATOR = OrganisationKind.OPERATOR
 
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in (HOLDER, MARKETPLACE, AGENT, OPERATOR, "merchant")
-        for name, scopes in (
-            ("all", ALL_SCOPES),
-            ("read", ("screening:read",)),
-            ("write", ("screening:write",)),
-            ("read-write", ("screening:read", "screening:write")),
-            ("none", NO_SCREENING_SCOPES),
-        )
-    ]
-    + [Principal("anonymous")]
+PRINCIPALS = principals(
+    key_kinds=(HOLDER, MARKETPLACE, AGENT, OPERATOR, "merchant"), keys=app_keys("screening", read_write=True)
 )
 
 
@@ -80,21 +57,12 @@ def sees(p: Principal, alert: str) -> bool:
     return alert == "own" and p.kind in (MARKETPLACE, HOLDER, AGENT)
 
 
-def _base(p: Principal, scope: str) -> int | None:
-    if p.anonymous:
-        return 401
-    if not p.has(scope):
-        return 403
-    return None
-
-
-def lists(p: Principal) -> int:
-    return _base(p, "screening:read") or 200
+lists = needs("screening:read", then=200)
 
 
 def reads(alert: str) -> Callable[[Principal], int]:
     def expect(p: Principal) -> int:
-        return _base(p, "screening:read") or (200 if sees(p, alert) else 404)
+        return refusal(p, "screening:read") or (200 if sees(p, alert) else 404)
 
     return expect
 
@@ -103,26 +71,13 @@ def triages(alert: str) -> Callable[[Principal], int]:
     """Only the alert's marketplace; other kinds are refused whatever the alert, other marketplaces do not see it."""
 
     def expect(p: Principal) -> int:
-        refused = _base(p, "screening:write") or (403 if p.kind != MARKETPLACE else None)
-        refused = refused or _base(p, "screening:read")
+        refused = refusal(p, "screening:write") or (403 if p.kind != MARKETPLACE else None)
+        refused = refused or refusal(p, "screening:read")
         if refused:
             return refused
         return 200 if sees(p, alert) else 404
 
     return expect
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    changes: str = "nothing"
-    body: dict[str, Any] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
 
 
 API = "/api/v1/screening/alerts"
@@ -153,22 +108,18 @@ def state() -> dict[str, Any]:
     }
 
 
-def _organisation(kind: str, slug: str) -> Organisation:
-    return OrganisationFactory(kind=kind, slug=slug, name=slug.title(), verification_status="verified")
-
-
 def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
     kind = principal.kind or HOLDER
     names = {HOLDER: {"slug": "aurora", "name": "Aurora"}, MARKETPLACE: {"slug": "megamart", "name": "MegaMart"}}
     acting = member(kind, principal.role or Role.ADMIN, verification_status="verified", **names.get(kind, {}))
     own = acting.organisation
-    holder = own if kind == HOLDER else _organisation(HOLDER, "aurora")
+    holder = own if kind == HOLDER else other_organisation(HOLDER, "aurora")
     held(holder, aurora_right())
     if kind == AGENT:
         mandate_given(holder, own, [aurora_right()])
-    megamart = own if kind == MARKETPLACE else _organisation(MARKETPLACE, "megamart")
-    bazaar = _organisation(MARKETPLACE, "little-bazaar")
-    rival = _organisation(HOLDER, "rival")
+    megamart = own if kind == MARKETPLACE else other_organisation(MARKETPLACE, "megamart")
+    bazaar = other_organisation(MARKETPLACE, "little-bazaar")
+    rival = other_organisation(HOLDER, "rival")
     rival_right = right(number="018000002", mark="RIVAL")
     held(rival, rival_right)
     keyword(megamart, "高仿", 0.4)
@@ -182,19 +133,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
     sharing_set(bazaar, False)
     ids: dict[str, Any] = {name: alert.pk for name, alert in alerts.items()}
     ids["own_org"] = own
-    if principal.anonymous:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(own, list(principal.key_scopes))}"), ids
-    return verified_client(acting.user), ids
-
-
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, Any]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.body is not None:
-        return call(path, endpoint.body, content_type="application/json")
-    return call(path)
+    return client_for(principal, acting), ids
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.label)
@@ -202,28 +141,14 @@ def test_every_alert_endpoint_answers_the_principal_as_designed(principal: Princ
     """One world per principal; each endpoint is called in a savepoint rolled back after it, so each meets the
     world as built. A refusal carries an error code and changes nothing; a list shows only what may be seen."""
     client, ids = build_world(principal)
-    answers: dict[str, tuple[int, str]] = {}
-    uncoded: list[str] = []
-    listed: list[int] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before = state()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, "write" if state() != before else "nothing")
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            if endpoint.path == API and response.status_code == 200:
-                listed = [item["id"] for item in response.json()["items"]]
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=state)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, endpoint.changes if status < 400 else "nothing")
-    assert answers == expected
-    assert uncoded == []
+    expected = expected_answers(principal, ENDPOINTS)
+    assert calls.answers == expected
+    assert calls.uncoded == []
     if expected[f"GET {API}"][0] == 200:
+        listed = [item["id"] for item in calls.responses[f"GET {API}"].json()["items"]]
         assert sorted(listed) == sorted(ids[a] for a in ALERTS if sees(principal, a))
 
 

@@ -10,101 +10,52 @@ changed: nothing on a refusal."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 from django.utils import timezone
 
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.screening import monitoring
 from ipbridge.screening.models import EarlyWarning, ShopIdentifier, Watch
 from ipbridge.screening.monitoring import ShopIdentifiersIn
-from tests.factories import api_key, member, verified_client
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    needs,
+    principals,
+)
+from tests.factories import member
 from tests.screening.factories import holder_member, marketplace_member
 from tests.screening.test_monitoring import PHONE, raised
 
 pytestmark = pytest.mark.django_db
 
-NO_SCREENING_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("screening:"))
 MARKETPLACE = OrganisationKind.MARKETPLACE
 OPERATOR = OrganisationKind.OPERATOR
 HOLDER = OrganisationKind.RIGHT_HOLDER
 TREND_READERS = (MARKETPLACE, HOLDER, OrganisationKind.AGENT, OPERATOR)
 
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-KEY_SCOPES = (
-    ("all", ALL_SCOPES),
-    ("read", ("screening:read",)),
-    ("write", ("screening:write",)),
-    ("none", NO_SCREENING_SCOPES),
-)
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in (MARKETPLACE, OPERATOR, HOLDER, OrganisationKind.AGENT)
-        for name, scopes in KEY_SCOPES
-    ]
-    + [Principal("anonymous")]
-)
-
-
-def _base(p: Principal, scope: str) -> int | None:
-    if p.anonymous:
-        return 401
-    if not p.has(scope):
-        return 403
-    return None
+PRINCIPALS = principals(key_kinds=(MARKETPLACE, OPERATOR, HOLDER, OrganisationKind.AGENT), keys=app_keys("screening"))
 
 
 def reads(status: int = 200) -> Callable[[Principal], int]:
     """A marketplace's own reads; ``status`` is what the marketplace itself gets (404 for a foreign item)."""
-    return lambda p: _base(p, "screening:read") or (status if p.kind == MARKETPLACE else 403)
+    return needs("screening:read", kinds=(MARKETPLACE,), then=status)
 
 
 def writes(status: int) -> Callable[[Principal], int]:
-    return lambda p: _base(p, "screening:write") or (status if p.kind == MARKETPLACE else 403)
+    return needs("screening:write", kinds=(MARKETPLACE,), then=status)
 
 
-def trend_reads(p: Principal) -> int:
-    return _base(p, "screening:read") or (200 if p.kind in TREND_READERS else 403)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    writes: bool = False
-    body: dict[str, Any] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
+trend_reads = needs("screening:read", kinds=TREND_READERS, then=200)
 
 
 API = "/api/v1/screening"
@@ -112,15 +63,15 @@ IDENTIFIERS = {"shops": [{"shop_id": "shop-3", "identifiers": [{"kind": "device"
 ENDPOINTS = [
     Endpoint("get", f"{API}/watches", reads()),
     Endpoint("get", f"{API}/watches?state=all", reads()),
-    Endpoint("post", f"{API}/watches", writes(201), writes=True, body={"kind": "shop", "shop_id": "shop-new"}),
+    Endpoint("post", f"{API}/watches", writes(201), "write", {"kind": "shop", "shop_id": "shop-new"}),
     Endpoint("get", f"{API}/watches/{{watch}}", reads()),
     Endpoint("get", f"{API}/watches/{{foreign_watch}}", reads(404)),
-    Endpoint("post", f"{API}/watches/{{watch}}/end", writes(200), writes=True),
-    Endpoint("post", f"{API}/watches/{{ended_watch}}/end", writes(409)),
-    Endpoint("post", f"{API}/watches/{{foreign_watch}}/end", writes(404)),
-    Endpoint("post", f"{API}/alerts/{{alert}}/watch", writes(201), writes=True, body={"kind": "product"}),
+    Endpoint("post", f"{API}/watches/{{watch}}/end", writes(200), "write", {}),
+    Endpoint("post", f"{API}/watches/{{ended_watch}}/end", writes(409), body={}),
+    Endpoint("post", f"{API}/watches/{{foreign_watch}}/end", writes(404), body={}),
+    Endpoint("post", f"{API}/alerts/{{alert}}/watch", writes(201), "write", {"kind": "product"}),
     Endpoint("post", f"{API}/alerts/{{foreign_alert}}/watch", writes(404), body={"kind": "shop"}),
-    Endpoint("post", f"{API}/shops/identifiers", writes(201), writes=True, body=IDENTIFIERS),
+    Endpoint("post", f"{API}/shops/identifiers", writes(201), "write", IDENTIFIERS),
     Endpoint("get", f"{API}/shops/shop-9/associated", reads()),
     Endpoint("get", f"{API}/shops/b-1/associated", reads(404)),
     Endpoint("get", f"{API}/shops/repeat", reads()),
@@ -128,10 +79,10 @@ ENDPOINTS = [
     Endpoint("get", f"{API}/trends?days=7&brand=AURORA", trend_reads),
     Endpoint("get", f"{API}/warnings", reads()),
     Endpoint("get", f"{API}/warnings?state=all", reads()),
-    Endpoint("post", f"{API}/warnings/check", writes(200)),
-    Endpoint("post", f"{API}/warnings/{{warning}}/acknowledge", writes(200), writes=True),
-    Endpoint("post", f"{API}/warnings/{{acknowledged}}/acknowledge", writes(409)),
-    Endpoint("post", f"{API}/warnings/{{foreign_warning}}/acknowledge", writes(404)),
+    Endpoint("post", f"{API}/warnings/check", writes(200), body={}),
+    Endpoint("post", f"{API}/warnings/{{warning}}/acknowledge", writes(200), "write", {}),
+    Endpoint("post", f"{API}/warnings/{{acknowledged}}/acknowledge", writes(409), body={}),
+    Endpoint("post", f"{API}/warnings/{{foreign_warning}}/acknowledge", writes(404), body={}),
 ]
 
 
@@ -188,19 +139,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, int]]:
         marketplace = marketplace_member().organisation
     bazaar = marketplace_member(name="Little Bazaar", slug="little-bazaar").organisation
     ids = monitoring_of(marketplace, bazaar, holder)
-    if principal.anonymous:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(acting.organisation, list(principal.key_scopes))}"), ids
-    return verified_client(acting.user), ids
-
-
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, int]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.method == "post":
-        return call(path, endpoint.body or {}, content_type="application/json")
-    return call(path)
+    return client_for(principal, acting), ids
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.label)
@@ -208,24 +147,11 @@ def test_every_monitoring_endpoint_answers_the_principal_as_designed(principal: 
     """One world per principal; each endpoint is called in a savepoint rolled back after it, so each meets the
     world as built. A refusal carries an error code and changes nothing."""
     client, ids = build_world(principal)
-    answers: dict[str, tuple[int, bool]] = {}
-    uncoded: list[str] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before = state()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, state() != before)
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=state)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, endpoint.writes and status < 400)
-    assert answers == expected
-    assert uncoded == []
+    assert calls.answers == expected_answers(principal, ENDPOINTS)
+    assert calls.uncoded == []
 
 
 def test_the_world_holds_what_the_matrix_relies_on() -> None:

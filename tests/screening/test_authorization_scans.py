@@ -10,19 +10,15 @@ checked for its answer and for what it changed: nothing on a refusal."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import NotFound
 from ipbridge.screening import scans_selectors, settings_selectors, settings_services
@@ -35,62 +31,36 @@ from ipbridge.screening.models import (
     ScannedItem,
     ScreeningSettings,
 )
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    needs,
+    other_organisation,
+    principals,
+    refusal,
+)
+from tests.factories import member
 from tests.screening.factories import holder_member, listing, scanned
 
 pytestmark = pytest.mark.django_db
 
 MARKETPLACE = OrganisationKind.MARKETPLACE
 OPERATOR = OrganisationKind.OPERATOR
-NO_SCREENING_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("screening:"))
 
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in (MARKETPLACE, OPERATOR, "right_holder", "authority", "merchant")
-        for name, scopes in (
-            ("all", ALL_SCOPES),
-            ("read", ("screening:read",)),
-            ("write", ("screening:write",)),
-            ("none", NO_SCREENING_SCOPES),
-        )
-    ]
-    + [Principal("anonymous")]
+PRINCIPALS = principals(
+    key_kinds=(MARKETPLACE, OPERATOR, "right_holder", "authority", "merchant"), keys=app_keys("screening")
 )
-
-
-def _refused(p: Principal, *scopes: str) -> int | None:
-    if p.anonymous:
-        return 401
-    if not all(p.has(scope) for scope in scopes):
-        return 403
-    return None
 
 
 def scan_reads(own: bool) -> Callable[[Principal], int]:
     """Marketplaces read their own scans, operators every scan."""
 
     def expect(p: Principal) -> int:
-        refused = _refused(p, "screening:read")
+        refused = refusal(p, "screening:read")
         if refused:
             return refused
         if p.kind == OPERATOR:
@@ -104,30 +74,7 @@ def scan_reads(own: bool) -> Callable[[Principal], int]:
 
 def marketplace_only(success: int, *scopes: str, own: bool = True) -> Callable[[Principal], int]:
     """The marketplace's own business; another marketplace's entry is not found."""
-
-    def expect(p: Principal) -> int:
-        refused = _refused(p, *scopes)
-        if refused:
-            return refused
-        if p.kind != MARKETPLACE:
-            return 403
-        return success if own else 404
-
-    return expect
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    changes: bool = False  # whether a success writes
-    body: Callable[[dict[str, Any]], Any] | None = None
-    files: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
+    return needs(*scopes, kinds=(MARKETPLACE,), then=success if own else 404)
 
 
 API = "/api/v1/screening"
@@ -139,15 +86,15 @@ ENDPOINTS = [
         "post",
         f"{API}/scan",
         marketplace_only(200, WRITE),
-        changes=True,
+        changes="write",
         body=lambda ids: {"items": [listing(id="new")]},
     ),
     Endpoint(
         "post",
         f"{API}/scans",
         marketplace_only(202, WRITE),
-        changes=True,
-        files=lambda ids: {"file": SimpleUploadedFile("a.jsonl", b'{"id": "n", "title": "AURORA replica"}\n')},
+        changes="write",
+        form=lambda ids: {"file": SimpleUploadedFile("a.jsonl", b'{"id": "n", "title": "AURORA replica"}\n')},
     ),
     Endpoint("get", f"{API}/scans/{{scan}}", scan_reads(own=True)),
     Endpoint("get", f"{API}/scans/{{foreign_scan}}", scan_reads(own=False)),
@@ -155,33 +102,37 @@ ENDPOINTS = [
     Endpoint("get", f"{API}/scans/{{foreign_scan}}/items?min_score=0.1", scan_reads(own=False)),
     Endpoint("get", f"{API}/settings", marketplace_only(200, READ)),
     Endpoint(
-        "put", f"{API}/settings", marketplace_only(200, WRITE), changes=True, body=lambda ids: {"alert_threshold": 0.4}
+        "put",
+        f"{API}/settings",
+        marketplace_only(200, WRITE),
+        changes="write",
+        body=lambda ids: {"alert_threshold": 0.4},
     ),
     Endpoint("get", f"{API}/keywords", marketplace_only(200, READ)),
     Endpoint(
         "post",
         f"{API}/keywords",
         marketplace_only(201, WRITE),
-        changes=True,
+        changes="write",
         body=lambda ids: {"term": "贴牌货", "weight": 0.5},
     ),
     Endpoint(
         "patch",
         f"{API}/keywords/{{keyword}}",
         marketplace_only(200, WRITE, READ),
-        changes=True,
+        changes="write",
         body=lambda ids: {"weight": 0.9},
     ),
     Endpoint(
         "patch",
         f"{API}/keywords/{{foreign_keyword}}",
         marketplace_only(200, WRITE, READ, own=False),
-        changes=True,
+        changes="write",
         body=lambda ids: {"weight": 0.9},
     ),
-    Endpoint("delete", f"{API}/keywords/{{keyword}}", marketplace_only(204, WRITE, READ), changes=True),
+    Endpoint("delete", f"{API}/keywords/{{keyword}}", marketplace_only(204, WRITE, READ), changes="write"),
     Endpoint(
-        "delete", f"{API}/keywords/{{foreign_keyword}}", marketplace_only(204, WRITE, READ, own=False), changes=True
+        "delete", f"{API}/keywords/{{foreign_keyword}}", marketplace_only(204, WRITE, READ, own=False), changes="write"
     ),
     Endpoint("get", f"{API}/geographical-indications", marketplace_only(200, READ)),
     Endpoint("get", f"{API}/gi-producers", marketplace_only(200, READ)),
@@ -189,15 +140,15 @@ ENDPOINTS = [
         "post",
         f"{API}/gi-producers",
         marketplace_only(201, WRITE),
-        changes=True,
+        changes="write",
         body=lambda ids: {"indication": ids["indication"], "shop_id": "new-shop"},
     ),
-    Endpoint("delete", f"{API}/gi-producers/{{producer}}", marketplace_only(204, WRITE, READ), changes=True),
+    Endpoint("delete", f"{API}/gi-producers/{{producer}}", marketplace_only(204, WRITE, READ), changes="write"),
     Endpoint(
         "delete",
         f"{API}/gi-producers/{{foreign_producer}}",
         marketplace_only(204, WRITE, READ, own=False),
-        changes=True,
+        changes="write",
     ),
 ]
 
@@ -221,10 +172,6 @@ def state() -> dict[str, Any]:
     }
 
 
-def _organisation(kind: str, slug: str) -> Organisation:
-    return OrganisationFactory(kind=kind, slug=slug, name=slug.title(), verification_status="verified")
-
-
 def _marketplace_world(marketplace: Organisation, shop: str) -> dict[str, int]:
     """A scan, a keyword of its own and a producer, all written through the services."""
     system = actor_for_system(marketplace)
@@ -245,8 +192,8 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any], Any]:
         holder_member()
         acting = member(kind, principal.role or Role.ADMIN, verification_status="verified", **names)
     own = acting.organisation
-    megamart = own if kind == MARKETPLACE else _organisation(MARKETPLACE, "megamart")
-    bazaar = _organisation(MARKETPLACE, "little-bazaar")
+    megamart = own if kind == MARKETPLACE else other_organisation(MARKETPLACE, "megamart")
+    bazaar = other_organisation(MARKETPLACE, "little-bazaar")
     mine = _marketplace_world(megamart, "tea-1")
     theirs = _marketplace_world(bazaar, "tea-2")
     ids: dict[str, Any] = {
@@ -257,21 +204,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any], Any]:
         "indication": settings_selectors.indications().values_list("name", flat=True).first(),
         "own": own,
     }
-    if principal.anonymous:
-        return Client(), ids, acting
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(own, list(principal.key_scopes))}"), ids, acting
-    return verified_client(acting.user), ids, acting
-
-
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, Any]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.files is not None:
-        return call(path, endpoint.files(ids))
-    if endpoint.body is not None:
-        return call(path, endpoint.body(ids), content_type="application/json")
-    return call(path)
+    return client_for(principal, acting), ids, acting
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.label)
@@ -279,79 +212,45 @@ def test_every_scan_and_settings_endpoint_answers_the_principal_as_designed(prin
     """One world per principal; each endpoint is called in a savepoint rolled back after it, so each meets the
     world as built. A refusal carries an error code and changes nothing."""
     client, ids, _acting = build_world(principal)
-    answers: dict[str, tuple[int, bool]] = {}
-    uncoded: list[str] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before = state()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, state() != before)
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=state)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, endpoint.changes and status < 400)
-    assert answers == expected
-    assert uncoded == []
+    assert calls.answers == expected_answers(principal, ENDPOINTS)
+    assert calls.uncoded == []
 
 
 # Pages -------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    path: str
-    data: Callable[[dict[str, Any]], dict[str, Any]]
-    own: bool = True
-
-    @property
-    def label(self) -> str:
-        return f"POST {self.path}"
+def page_action(path: str, form: Callable[[dict[str, Any]], dict[str, Any]], *, own: bool = True) -> Endpoint:
+    """Marketplaces' people with the screening permission; another marketplace's entry is not found. Anonymous
+    visitors are sent to log in (below)."""
+    return Endpoint("post", path, marketplace_only(302, WRITE, own=own), "write", form=form)
 
 
 ACTIONS = [
-    Action("/screening/scans/new/", lambda ids: {"lines": '{"id": "n", "title": "AURORA replica"}'}),
-    Action("/screening/settings/thresholds/", lambda ids: {"alert_threshold": "0.4", "hold_threshold": "0.9"}),
-    Action("/screening/settings/keywords/", lambda ids: {"term": "贴牌货", "weight": "0.5"}),
-    Action("/screening/settings/keywords/{keyword}/", lambda ids: {"weight": "0.9"}),
-    Action("/screening/settings/keywords/{foreign_keyword}/", lambda ids: {"enabled": "0"}, own=False),
-    Action("/screening/settings/keywords/{keyword}/remove/", lambda ids: {}),
-    Action("/screening/settings/keywords/{foreign_keyword}/remove/", lambda ids: {}, own=False),
-    Action("/screening/settings/gi-producers/", lambda ids: {"indication": ids["indication"], "shop_id": "new-shop"}),
-    Action("/screening/settings/gi-producers/{producer}/remove/", lambda ids: {}),
-    Action("/screening/settings/gi-producers/{foreign_producer}/remove/", lambda ids: {}, own=False),
+    page_action("/screening/scans/new/", lambda ids: {"lines": '{"id": "n", "title": "AURORA replica"}'}),
+    page_action("/screening/settings/thresholds/", lambda ids: {"alert_threshold": "0.4", "hold_threshold": "0.9"}),
+    page_action("/screening/settings/keywords/", lambda ids: {"term": "贴牌货", "weight": "0.5"}),
+    page_action("/screening/settings/keywords/{keyword}/", lambda ids: {"weight": "0.9"}),
+    page_action("/screening/settings/keywords/{foreign_keyword}/", lambda ids: {"enabled": "0"}, own=False),
+    page_action("/screening/settings/keywords/{keyword}/remove/", lambda ids: {}),
+    page_action("/screening/settings/keywords/{foreign_keyword}/remove/", lambda ids: {}, own=False),
+    page_action(
+        "/screening/settings/gi-producers/", lambda ids: {"indication": ids["indication"], "shop_id": "new-shop"}
+    ),
+    page_action("/screening/settings/gi-producers/{producer}/remove/", lambda ids: {}),
+    page_action("/screening/settings/gi-producers/{foreign_producer}/remove/", lambda ids: {}, own=False),
 ]
 
 
-def page_expect(p: Principal, action: Action) -> int:
-    """Marketplaces' people with the screening permission; another marketplace's entry is not found."""
-    if p.kind != MARKETPLACE:
-        return 403
-    if not p.has(WRITE):
-        return 403
-    return 302 if action.own else 404
-
-
-@pytest.mark.parametrize(
-    "principal", [p for p in PRINCIPALS if p.role is not None and p.key_scopes is None], ids=lambda p: p.label
-)
+@pytest.mark.parametrize("principal", [p for p in PRINCIPALS if p.person], ids=lambda p: p.label)
 def test_every_page_action_answers_the_person_as_designed_and_a_refusal_changes_nothing(principal: Principal) -> None:
     client, ids, _acting = build_world(principal)
-    answers = {}
 
-    for action in ACTIONS:
-        with transaction.atomic():
-            before = state()
-            response = client.post(action.path.format(**ids), action.data(ids))
-            answers[action.label] = (response.status_code, state() != before)
-            transaction.set_rollback(True)
+    calls = call_each(client, ACTIONS, ids, snapshot=state)
 
-    expected = {a.label: (status, status < 400) for a in ACTIONS for status in [page_expect(principal, a)]}
-    assert answers == expected
+    assert calls.answers == expected_answers(principal, ACTIONS)
 
 
 @pytest.mark.parametrize(
@@ -375,7 +274,7 @@ def test_anonymous_posts_change_nothing() -> None:
     _client, ids, _acting = build_world(Principal("anonymous"))
     before = state()
 
-    answers = [Client().post(a.path.format(**ids), a.data(ids)).status_code for a in ACTIONS]
+    answers = [action.call(Client(), ids).status_code for action in ACTIONS]
 
     assert set(answers) == {302}
     assert state() == before

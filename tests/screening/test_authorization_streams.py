@@ -8,83 +8,47 @@ reads none. Each call is checked for its answer and for what it changed: nothing
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.config.asgi import application
 from ipbridge.screening import streams
 from ipbridge.screening.models import Alert, StreamSegment, StreamSession
-from tests.factories import api_key, member, verified_client
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    needs,
+    principals,
+    refusal,
+)
+from tests.factories import api_key, member
 from tests.screening.factories import holder_member, marketplace_member
 from tests.screening.test_streams_ws import WebsocketCommunicator
 
-NO_SCREENING_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("screening:"))
 MARKETPLACE = OrganisationKind.MARKETPLACE
 OPERATOR = OrganisationKind.OPERATOR
 SEGMENT = {"id": "s-1", "start_ms": 0, "end_ms": 2500, "text": "AURORA 口红 高仿 replica", "speaker": "host"}
 
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-KEY_SCOPES = (
-    ("all", ALL_SCOPES),
-    ("read", ("screening:read",)),
-    ("write", ("screening:write",)),
-    ("none", NO_SCREENING_SCOPES),
-)
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in (MARKETPLACE, OPERATOR, OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT)
-        for name, scopes in KEY_SCOPES
-    ]
-    + [Principal("anonymous")]
+KEY_SCOPES = app_keys("screening")
+PRINCIPALS = principals(
+    key_kinds=(MARKETPLACE, OPERATOR, OrganisationKind.RIGHT_HOLDER, OrganisationKind.AGENT), keys=KEY_SCOPES
 )
 
-
-def _base(p: Principal, scope: str) -> int | None:
-    if p.anonymous:
-        return 401
-    if not p.has(scope):
-        return 403
-    return None
-
-
-def lists(p: Principal) -> int:
-    return _base(p, "screening:read") or (200 if p.kind in (MARKETPLACE, OPERATOR) else 403)
-
-
-def opens(p: Principal) -> int:
-    return _base(p, "screening:write") or (201 if p.kind == MARKETPLACE else 403)
+lists = needs("screening:read", kinds=(MARKETPLACE, OPERATOR), then=200)
+opens = needs("screening:write", kinds=(MARKETPLACE,), then=201)
 
 
 def reads(item: str) -> Callable[[Principal], int]:
     def expect(p: Principal) -> int:
-        refused = _base(p, "screening:read")
+        refused = refusal(p, "screening:read")
         if refused:
             return refused
         if p.kind == OPERATOR:
@@ -98,31 +62,7 @@ def reads(item: str) -> Callable[[Principal], int]:
 
 def writes(item: str, success: int = 200) -> Callable[[Principal], int]:
     """Only the marketplace whose session it is; an ended session refuses with 409."""
-
-    def expect(p: Principal) -> int:
-        refused = _base(p, "screening:write")
-        if refused:
-            return refused
-        if p.kind != MARKETPLACE:
-            return 403
-        if item == "foreign":
-            return 404
-        return 409 if item == "ended" else success
-
-    return expect
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    writes: bool = False
-    body: dict[str, Any] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
+    return needs("screening:write", kinds=(MARKETPLACE,), then={"foreign": 404, "ended": 409}.get(item, success))
 
 
 API = "/api/v1/screening/streams"
@@ -130,12 +70,12 @@ SESSIONS = ("own", "ended", "foreign")
 ENDPOINTS = [
     Endpoint("get", API, lists),
     Endpoint("get", f"{API}?status=live", lists),
-    Endpoint("post", API, opens, writes=True, body={"stream_id": "new-stream", "title": "New"}),
-    Endpoint("post", API, writes("own", 409), body={"stream_id": "live-1"}),
+    Endpoint("post", API, opens, "write", {"stream_id": "new-stream", "title": "New"}),
+    Endpoint("post", API, writes("own", 409), body={"stream_id": "live-1"}, of="a stream already live"),
     *[Endpoint("get", f"{API}/{{{s}}}", reads(s)) for s in SESSIONS],
     *[Endpoint("get", f"{API}/{{{s}}}/segments", reads(s)) for s in SESSIONS],
-    *[Endpoint("post", f"{API}/{{{s}}}/segments", writes(s), writes=True, body=SEGMENT) for s in SESSIONS],
-    *[Endpoint("post", f"{API}/{{{s}}}/end", writes(s), writes=True) for s in SESSIONS],
+    *[Endpoint("post", f"{API}/{{{s}}}/segments", writes(s), "write", SEGMENT) for s in SESSIONS],
+    *[Endpoint("post", f"{API}/{{{s}}}/end", writes(s), "write", {}) for s in SESSIONS],
 ]
 
 
@@ -171,19 +111,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, int]]:
         marketplace = marketplace_member().organisation
     bazaar = marketplace_member(name="Little Bazaar", slug="little-bazaar").organisation
     ids = sessions_of(marketplace, bazaar)
-    if principal.anonymous:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(acting.organisation, list(principal.key_scopes))}"), ids
-    return verified_client(acting.user), ids
-
-
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, int]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.method == "post":
-        return call(path, endpoint.body or {}, content_type="application/json")
-    return call(path)
+    return client_for(principal, acting), ids
 
 
 @pytest.mark.django_db
@@ -192,24 +120,11 @@ def test_every_stream_endpoint_answers_the_principal_as_designed(principal: Prin
     """One world per principal; each endpoint is called in a savepoint rolled back after it, so each meets the
     world as built. A refusal carries an error code and changes nothing."""
     client, ids = build_world(principal)
-    answers: dict[str, tuple[int, bool]] = {}
-    uncoded: list[str] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before = state()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, state() != before)
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=state)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, endpoint.writes and status < 400)
-    assert answers == expected
-    assert uncoded == []
+    assert calls.answers == expected_answers(principal, ENDPOINTS)
+    assert calls.uncoded == []
 
 
 # The WebSocket --------------------------------------------------------------------------------------------------
