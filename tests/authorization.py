@@ -7,13 +7,15 @@ tables its snapshot reads, and the rules that say which answer each principal ge
 - ``Principal`` and ``principals``: who calls, and the standard list of them;
 - ``client_for``: the test client that calls as a principal (a verified session, a key of the organisation, nobody);
 - ``Endpoint``, ``call_each`` and ``expected_answers``: each endpoint called once in a savepoint rolled back after it,
-  so each meets the world as built, and what it answered and changed beside what the design says;
+  so each meets the world as built, and what it answered and changed beside what the design says; ``changed`` and
+  ``files_under`` for the snapshots;
 - ``refusal``, ``needs`` and ``public``: the expected answers most endpoints start from."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -163,6 +165,11 @@ class Endpoint:
 
 
 S = TypeVar("S")
+
+
+def files_under(root: Path) -> list[str]:
+    """The files stored under ``root``, for a snapshot: a refusal must leave no file behind, nor take one away."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
 def changed(before: object, after: object) -> str:

@@ -11,24 +11,33 @@ the read log on a read by another organisation."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from ipbridge.accounts.models import AuditEvent, Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import NotFound
 from ipbridge.sharing import selectors, services
 from ipbridge.sharing.models import AuthorisedSeller, Guide, GuideImage, GuideVersion, ShareRead
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    files_under,
+    needs,
+    other_organisation,
+    principals,
+    refusal,
+)
+from tests.factories import member, verified_client
 from tests.identity.factories import held
 from tests.rights.factories import right
 from tests.sharing.factories import (
@@ -46,41 +55,11 @@ pytestmark = pytest.mark.django_db
 
 GUIDES = ("draft", "published", "named", "foreign")
 SELLERS = ("seller", "foreign_seller")
-NO_SHARING_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("sharing:"))
 HOLDER = "right_holder"
 MARKETPLACE = "marketplace"
 
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in ("right_holder", "marketplace", "authority", "operator", "agent")
-        for name, scopes in (
-            ("all", ALL_SCOPES),
-            ("read", ("sharing:read",)),
-            ("write", ("sharing:write",)),
-            ("none", NO_SHARING_SCOPES),
-        )
-    ]
-    + [Principal("anonymous")]
+PRINCIPALS = principals(
+    key_kinds=("right_holder", "marketplace", "authority", "operator", "agent"), keys=app_keys("sharing")
 )
 
 
@@ -98,30 +77,17 @@ def relation(p: Principal, item: str) -> str:
     return "none"
 
 
-def _base(p: Principal, scope: str) -> int | None:
-    if p.anonymous:
-        return 401
-    if not p.has(scope):
-        return 403
-    return None
-
-
-def lists(p: Principal) -> int:
-    return _base(p, "sharing:read") or 200
+lists = needs("sharing:read", then=200)
 
 
 def creates(success: int) -> Callable[[Principal], int]:
     """Verified right holders with sharing:write."""
-
-    def expect(p: Principal) -> int:
-        return _base(p, "sharing:write") or (success if p.kind == HOLDER else 403)
-
-    return expect
+    return needs("sharing:write", kinds=(HOLDER,), then=success)
 
 
 def reads(item: str) -> Callable[[Principal], int]:
     def expect(p: Principal) -> int:
-        return _base(p, "sharing:read") or (404 if relation(p, item) == "none" else 200)
+        return refusal(p, "sharing:read") or (404 if relation(p, item) == "none" else 200)
 
     return expect
 
@@ -130,7 +96,7 @@ def manages(item: str, success: int) -> Callable[[Principal], int]:
     """Only the owner; whoever else sees the item is refused (403), whoever does not is told it is not there."""
 
     def expect(p: Principal) -> int:
-        refused = _base(p, "sharing:write") or _base(p, "sharing:read")
+        refused = refusal(p, "sharing:write", "sharing:read")
         if refused:
             return refused
         if p.kind != HOLDER:
@@ -141,12 +107,8 @@ def manages(item: str, success: int) -> Callable[[Principal], int]:
     return expect
 
 
-def checks(p: Principal) -> int:
-    return _base(p, "sharing:read") or (200 if p.kind in (MARKETPLACE, "operator") else 403)
-
-
-def exports(p: Principal) -> int:
-    return _base(p, "sharing:read") or (200 if p.kind == MARKETPLACE else 403)
+checks = needs("sharing:read", kinds=(MARKETPLACE, "operator"), then=200)
+exports = needs("sharing:read", kinds=(MARKETPLACE,), then=200)
 
 
 def read_effect(item: str) -> Callable[[Principal], str]:
@@ -156,23 +118,6 @@ def read_effect(item: str) -> Callable[[Principal], str]:
 
 def seller_list_effect(p: Principal) -> str:
     return "read" if p.kind in (MARKETPLACE, "operator") else "nothing"
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    changes: str | Callable[[Principal], str] = "nothing"  # what a success changes: nothing, read or write
-    body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    files: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
-
-    def effect(self, p: Principal) -> str:
-        return self.changes(p) if callable(self.changes) else self.changes
 
 
 API = "/api/v1/sharing"
@@ -203,7 +148,7 @@ ENDPOINTS = [
             f"{API}/guides/{{{g}}}/images",
             manages(g, 201),
             "write",
-            files=lambda ids: {"file": SimpleUploadedFile("p.png", png(5, 5)), "caption": "c"},
+            form=lambda ids: {"file": SimpleUploadedFile("p.png", png(5, 5)), "caption": "c"},
         )
         for g in ("draft", "foreign")
     ],
@@ -225,7 +170,7 @@ ENDPOINTS = [
         f"{API}/authorised-sellers/import",
         creates(200),
         "write",
-        files=lambda ids: {"file": SimpleUploadedFile("s.csv", CSV.format(megamart=ids["megamart"]).encode())},
+        form=lambda ids: {"file": SimpleUploadedFile("s.csv", CSV.format(megamart=ids["megamart"]).encode())},
     ),
     Endpoint(
         "get", f"{API}/authorised-sellers/check?brand=AURORA&shop_id=shop-1&marketplace={{megamart}}", checks, "read"
@@ -247,11 +192,6 @@ ENDPOINTS = [
 ]
 
 
-def stored_files() -> list[str]:
-    root = Path(default_storage.location)  # type: ignore[attr-defined]
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
 def state() -> dict[str, Any]:
     return {
         "guides": sorted(Guide.objects.values_list("id", "status", "version", "title", "unpublished_changes")),
@@ -259,14 +199,19 @@ def state() -> dict[str, Any]:
         "images": sorted(GuideImage.objects.values_list("id", "removed_at")),
         "sellers": sorted(AuthorisedSeller.objects.values_list("id", "shop_name", "valid_until")),
         "audit": AuditEvent.objects.count(),
-        "files": stored_files(),
+        "files": files_under(Path(default_storage.location)),  # type: ignore[attr-defined]
     }
 
 
-def _effect(before: dict[str, Any], reads_before: int, after: dict[str, Any]) -> str:
-    if after != before:
+def effect(before: tuple[dict[str, Any], int], after: tuple[dict[str, Any], int]) -> str:
+    """A write, else a read by another organisation recorded in the read log, else nothing."""
+    if after[0] != before[0]:
         return "write"
-    return "read" if ShareRead.objects.count() > reads_before else "nothing"
+    return "read" if after[1] > before[1] else "nothing"
+
+
+def snapshot() -> tuple[dict[str, Any], int]:
+    return state(), ShareRead.objects.count()
 
 
 def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
@@ -279,9 +224,9 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         holder = own
     else:
         holder = holder_member(slug="aurora").organisation
-    megamart = own if kind == MARKETPLACE else _organisation(MARKETPLACE, "megamart")
-    bazaar = _organisation(MARKETPLACE, "little-bazaar")
-    rival = _organisation(HOLDER, "rival")
+    megamart = own if kind == MARKETPLACE else other_organisation(MARKETPLACE, "megamart")
+    bazaar = other_organisation(MARKETPLACE, "little-bazaar")
+    rival = other_organisation(HOLDER, "rival")
     held(rival, right(number="018000002", mark="RIVAL"))
 
     draft = guide_written(holder, audience_all_marketplaces=True, audience_authorities=True)
@@ -306,29 +251,11 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         "megamart": megamart.slug,
         "own": own,
     }
-    if principal.anonymous:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(own, list(principal.key_scopes))}"), ids
-    return verified_client(acting.user), ids
-
-
-def _organisation(kind: str, slug: str) -> Organisation:
-    return OrganisationFactory(kind=kind, slug=slug, name=slug.title(), verification_status="verified")
+    return client_for(principal, acting), ids
 
 
 def guide_published_now(holder: Organisation, guide: Guide) -> None:
     services.guide_publish(actor=actor_for_system(holder), guide_id=guide.pk)
-
-
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, Any]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.files is not None:
-        return call(path, endpoint.files(ids))
-    if endpoint.body is not None:
-        return call(path, endpoint.body(ids), content_type="application/json")
-    return call(path)
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.label)
@@ -336,24 +263,11 @@ def test_every_sharing_endpoint_answers_the_principal_as_designed(principal: Pri
     """One world per principal; each endpoint is called in a savepoint rolled back after it, so each meets the
     world as built. A refusal carries an error code and changes nothing, not even the read log."""
     client, ids = build_world(principal)
-    answers: dict[str, tuple[int, str]] = {}
-    uncoded: list[str] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before, reads_before = state(), ShareRead.objects.count()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, _effect(before, reads_before, state()))
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=snapshot, effect=effect)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, endpoint.effect(principal) if status < 400 else "nothing")
-    assert answers == expected
-    assert uncoded == []
+    assert calls.answers == expected_answers(principal, ENDPOINTS)
+    assert calls.uncoded == []
 
 
 @pytest.mark.parametrize("kind", OrganisationKind.values)
