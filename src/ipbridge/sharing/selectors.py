@@ -422,7 +422,9 @@ def reference_prices_published(*, marketplace: Organisation | None) -> list[Publ
     guides = Guide.objects.filter(status=GuideStatus.PUBLISHED, holder__verification_status=VERIFIED)
     if marketplace is not None:
         guides = guides.filter(_addressed_to(marketplace))
-    versions = GuideVersion.objects.filter(guide__in=guides, number=F("guide__version")).values_list("content", flat=True)
+    versions = GuideVersion.objects.filter(guide__in=guides, number=F("guide__version")).values_list(
+        "content", flat=True
+    )
     prices: list[PublishedPrice] = []
     for content in versions:
         for price in content.get("reference_prices", []):
