@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from ipbridge.accounts.models import Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.core.errors import NotFound
 from ipbridge.engine.evidence_package import package_verify
@@ -31,8 +27,21 @@ from ipbridge.evidence.blobs import evidence_storage
 from ipbridge.evidence.models import CaseEvidence, CustodyEvent, Evidence, EvidenceShare, LogLeaf, TreeHead
 from ipbridge.identity.signing import published_jwks
 from ipbridge.notices.selectors import access_case
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    files_under,
+    needs,
+    principals,
+    public,
+    refusal,
+)
 from tests.evidence.factories import PNG, attached, case_between, file_added, png_upload, shared
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.factories import OrganisationFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -41,40 +50,8 @@ ADDERS = frozenset({"right_holder", "agent", "marketplace", "merchant", "mediato
 PARTIES = frozenset({"right_holder", "marketplace", "merchant"})
 SHOWN = frozenset({"authority", "mediator"})
 ITEMS = ("mine", "on_case", "shared", "foreign")
-NO_EVIDENCE_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("evidence:"))
 
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in ("right_holder", "marketplace", "authority")
-        for name, scopes in (
-            ("all", ALL_SCOPES),
-            ("read", ("evidence:read",)),
-            ("write", ("evidence:write",)),
-            ("none", NO_EVIDENCE_SCOPES),
-        )
-    ]
-    + [Principal("anonymous")]
-)
+PRINCIPALS = principals(key_kinds=("right_holder", "marketplace", "authority"), keys=app_keys("evidence"))
 
 
 def relation(p: Principal, item: str) -> str:
@@ -91,33 +68,15 @@ def relation(p: Principal, item: str) -> str:
     return "none"
 
 
-def public(p: Principal) -> int:
-    return 200
-
-
-def lists(p: Principal) -> int:
-    if p.anonymous:
-        return 401
-    return 200 if p.has("evidence:read") else 403
-
-
-def adds(p: Principal) -> int:
-    if p.anonymous:
-        return 401
-    if not p.has("evidence:write") or p.kind not in ADDERS:
-        return 403
-    return 201
+lists = needs("evidence:read", then=200)
+adds = needs("evidence:write", kinds=ADDERS, then=201)
 
 
 def reads(item: str) -> Callable[[Principal], int]:
     """Anyone who sees the item: its owner, a party of its case, an organisation it is shown to, operators."""
 
     def expect(p: Principal) -> int:
-        if p.anonymous:
-            return 401
-        if not p.has("evidence:read"):
-            return 403
-        return 404 if relation(p, item) == "none" else 200
+        return refusal(p, "evidence:read") or (404 if relation(p, item) == "none" else 200)
 
     return expect
 
@@ -127,10 +86,9 @@ def manages(item: str, success: int, *, on_case: bool = False) -> Callable[[Prin
     ``on_case``, the owner must also see the world's case."""
 
     def expect(p: Principal) -> int:
-        if p.anonymous:
-            return 401
-        if not (p.has("evidence:write") and p.has("evidence:read")):
-            return 403
+        refused = refusal(p, "evidence:write", "evidence:read")
+        if refused:
+            return refused
         seen = relation(p, item)
         if seen == "none":
             return 404
@@ -143,23 +101,6 @@ def manages(item: str, success: int, *, on_case: bool = False) -> Callable[[Prin
         return success
 
     return expect
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    files: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    # What a success changes: "nothing", or "log" (leaves are appended). The world's newest tree head covers the
-    # whole log, so reading a proof or the tree head signs no new one.
-    changes: str = "nothing"
-    of: str = ""  # the item a body names, for the label
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}" + (f" ({self.of})" if self.of else "")
 
 
 def _share_with_mediator(ids: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +120,7 @@ ENDPOINTS = [
         "post",
         "/api/v1/evidence",
         adds,
-        files=lambda ids: {"name": "listing.png", "file": png_upload(content=PNG + b"new")},
+        form=lambda ids: {"name": "listing.png", "file": png_upload(content=PNG + b"new")},
         changes="log",
     ),
     Endpoint("get", "/api/v1/evidence", lists),
@@ -215,14 +156,9 @@ ENDPOINTS = [
         "post",
         "/api/v1/evidence/packages/verify",
         public,
-        files=lambda ids: {"package": SimpleUploadedFile("package.zip", ids["package"])},
+        form=lambda ids: {"package": SimpleUploadedFile("package.zip", ids["package"])},
     ),
 ]
-
-
-def stored_files() -> list[str]:
-    root = Path(evidence_storage().location)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
 def state() -> dict[str, Any]:
@@ -234,7 +170,7 @@ def state() -> dict[str, Any]:
         "leaves": LogLeaf.objects.count(),
         "heads": TreeHead.objects.count(),
         "size": log.log_size(),
-        "files": stored_files(),
+        "files": files_under(Path(evidence_storage().location)),
     }
 
 
@@ -284,14 +220,12 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any], Organisat
         "size": log.log_size(),
         "package": package_bytes,
     }
-    if principal.anonymous:
-        return Client(), ids, own
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(own, list(principal.key_scopes))}"), ids, own
-    return verified_client(acting.user), ids, own
+    return client_for(principal, acting), ids, own
 
 
-def _effect(before: dict[str, Any], after: dict[str, Any]) -> str:
+def effect(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What a call changed: "nothing", or "log" (leaves are appended). The world's newest tree head covers the whole
+    log, so reading a proof or the tree head signs no new one."""
     if after == before:
         return "nothing"
     if after["size"] > before["size"]:
@@ -299,39 +233,16 @@ def _effect(before: dict[str, Any], after: dict[str, Any]) -> str:
     return "changed without a leaf"
 
 
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, Any]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.files is not None:
-        return call(path, endpoint.files(ids))
-    if endpoint.body is not None:
-        return call(path, endpoint.body(ids), content_type="application/json")
-    return call(path)
-
-
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.label)
 def test_every_evidence_endpoint_answers_the_principal_as_designed(principal: Principal) -> None:
     """One world per principal; each endpoint is called in a savepoint rolled back after it, so each meets the
     world as built. A refusal carries an error code and changes nothing."""
     client, ids, _own = build_world(principal)
-    answers: dict[str, tuple[int, str]] = {}
-    uncoded: list[str] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before = state()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, _effect(before, state()))
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=state, effect=effect)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, endpoint.changes if status < 400 else "nothing")
-    assert answers == expected
-    assert uncoded == []
+    assert calls.answers == expected_answers(principal, ENDPOINTS)
+    assert calls.uncoded == []
 
 
 @pytest.mark.parametrize("kind", OrganisationKind.values)
