@@ -232,7 +232,9 @@ class _Checker:
         return _edge(folded, first - 1, first) and _edge(folded, last, last + 1)
 
     def accepted(self, checks: tuple[_Check, ...], number: int, end: int) -> tuple[int, ...]:
+        """The codes of ``checks`` (all of one pattern, ending at ``end`` of the squeezed batch) that pass."""
         accepted = []
+        span: str | None = None
         for code, kind, key, upper in checks:
             if kind == _COMMON:
                 text = self.values[number]
@@ -240,16 +242,19 @@ class _Checker:
                 if key in text or upper in text:
                     accepted.append(code)
                 continue
-            skeleton, places = self._batch()
-            if len(skeleton) != self.size:  # a character folding unevenly: keep
+            if span is None:
+                skeleton = self._batch()[0]
+                # "" when a character folds unevenly, which the check cannot place: every code passes then.
+                span = skeleton[end - len(key) : end] if len(skeleton) == self.size else ""
+            if not span or span == key:
                 accepted.append(code)
-                continue
-            begin = end - len(key)
-            span = skeleton[begin:end]
-            if span == key or (
-                kind == _READING and close_reading(span, key) and places[end - 1] - places[begin] == end - 1 - begin
+            elif kind == _READING and (
+                (span[0] == key[0] or span[1] == key[1]) if len(key) == 2 else close_reading(span, key)
             ):
-                accepted.append(code)
+                places = self._places()
+                begin = end - len(key)
+                if places[end - 1] - places[begin] == end - 1 - begin:
+                    accepted.append(code)
         return tuple(accepted)
 
 
