@@ -9,80 +9,40 @@ profiles, versions, figures, audit rows."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.http.response import HttpResponseBase
 from django.test import Client
 
 from ipbridge.accounts.models import AuditEvent, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
 from ipbridge.marketplaces.models import MarketplaceProfile, MeasuredFigures, ProfileVersion
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.authorization import (
+    Endpoint,
+    Principal,
+    app_keys,
+    call_each,
+    client_for,
+    expected_answers,
+    needs,
+    principals,
+    public,
+    refusal,
+)
+from tests.factories import OrganisationFactory, member
 from tests.marketplaces.factories import POLICY, curated, own
 
 pytestmark = pytest.mark.django_db
 
-NO_DIRECTORY_SCOPES = tuple(s for s in ALL_SCOPES if not s.startswith("marketplaces:"))
 EDITORS = ("marketplace", "operator")
 
+PRINCIPALS = principals(key_kinds=("marketplace", "operator", "right_holder"), keys=app_keys("marketplaces"))
 
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    @property
-    def person(self) -> bool:
-        return self.role is not None
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in ("marketplace", "operator", "right_holder")
-        for name, scopes in (
-            ("all", ALL_SCOPES),
-            ("read", ("marketplaces:read",)),
-            ("write", ("marketplaces:write",)),
-            ("none", NO_DIRECTORY_SCOPES),
-        )
-    ]
-    + [Principal("anonymous")]
-)
-
-
-def public(p: Principal) -> int:
-    return 200
-
-
-def history(p: Principal) -> int:
-    if p.anonymous:
-        return 401
-    return 200 if p.has("marketplaces:read") else 403
+history = needs("marketplaces:read", then=200)
 
 
 def _writer(p: Principal) -> int | None:
     """The refusal every write starts with, or None when the principal may go on."""
-    if p.anonymous:
-        return 401
-    if not p.has("marketplaces:write") or p.kind not in EDITORS:
-        return 403
-    return None
+    return refusal(p, "marketplaces:write") or (403 if p.kind not in EDITORS else None)
 
 
 def creates(p: Principal) -> int:
@@ -112,18 +72,6 @@ def changes(profile: str) -> Callable[[Principal], int]:
     return expect
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    expect: Callable[[Principal], int]
-    body: dict[str, Any] | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
-
-
 CHANGE = {"fields": {"name": {"value": "Renamed", "source_url": POLICY}}}
 
 ENDPOINTS = [
@@ -136,9 +84,13 @@ ENDPOINTS = [
         "post",
         "/api/v1/marketplaces",
         creates,
+        "write",
         {"slug": "new-market", "fields": {"name": {"value": "New", "source_url": POLICY}}},
     ),
-    *[Endpoint("put", f"/api/v1/marketplaces/{{{p}}}", changes(p), CHANGE) for p in ("curated", "theirs", "mine")],
+    *[
+        Endpoint("put", f"/api/v1/marketplaces/{{{p}}}", changes(p), "write", CHANGE)
+        for p in ("curated", "theirs", "mine")
+    ],
 ]
 
 
@@ -161,42 +113,17 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, str]]:
     ids = {"curated": "curated-bazaar", "theirs": "other-market", "mine": "other-market"}
     if kind == OrganisationKind.MARKETPLACE:
         ids["mine"] = own(acting.organisation).slug
-    if principal.anonymous:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(acting.organisation, list(principal.key_scopes))}"), ids
-    return verified_client(acting.user), ids
-
-
-def _answer(client: Client, endpoint: Endpoint, ids: dict[str, str]) -> HttpResponseBase:
-    path = endpoint.path.format(**ids)
-    call = getattr(client, endpoint.method)
-    if endpoint.body is not None:
-        return call(path, endpoint.body, content_type="application/json")
-    return call(path)
+    return client_for(principal, acting), ids
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.label)
 def test_every_directory_endpoint_answers_the_principal_as_designed(principal: Principal) -> None:
     client, ids = build_world(principal)
-    answers: dict[str, tuple[int, bool]] = {}
-    uncoded: list[str] = []
 
-    for endpoint in ENDPOINTS:
-        with transaction.atomic():
-            before = state()
-            response = _answer(client, endpoint, ids)
-            answers[endpoint.label] = (response.status_code, state() != before)
-            if response.status_code >= 400 and not response.json().get("error", {}).get("code"):
-                uncoded.append(endpoint.label)
-            transaction.set_rollback(True)
+    calls = call_each(client, ENDPOINTS, ids, snapshot=state)
 
-    expected = {}
-    for endpoint in ENDPOINTS:
-        status = endpoint.expect(principal)
-        expected[endpoint.label] = (status, status in (200, 201) and endpoint.method in ("post", "put"))
-    assert answers == expected
-    assert uncoded == []
+    assert calls.answers == expected_answers(principal, ENDPOINTS)
+    assert calls.uncoded == []
 
 
 def test_the_world_holds_what_the_matrix_relies_on() -> None:
