@@ -23,10 +23,13 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 
 from ipbridge.accounts.models import Membership, Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, ROLE_SCOPES
+from ipbridge.accounts.scopes import ALL_SCOPES, READ_SCOPES, ROLE_SCOPES
 from tests.factories import OrganisationFactory, api_key, verified_client
 
 KeyScopes = Sequence[tuple[str, Sequence[str]]]
+
+# Keys that are not about one app: every scope, every read scope, one scope of another area.
+BROAD_AND_NARROW_KEYS: KeyScopes = (("all", ALL_SCOPES), ("read", sorted(READ_SCOPES)), ("narrow", ["rights:read"]))
 
 
 @dataclass(frozen=True)

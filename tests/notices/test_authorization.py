@@ -14,7 +14,6 @@ import pytest
 from django.test import Client
 
 from ipbridge.accounts.models import OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, READ_SCOPES, ROLE_SCOPES
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.notices import services
 from ipbridge.notices.completeness import ItemIn
@@ -29,7 +28,8 @@ from ipbridge.notices.models import (
     SenderMeasure,
     StatementOfReasons,
 )
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.authorization import BROAD_AND_NARROW_KEYS, Principal, client_for, principals, refusal
+from tests.factories import OrganisationFactory, member
 from tests.identity.factories import held, right_holder, right_with_contacts
 from tests.notices.factories import notice_fields
 
@@ -44,32 +44,12 @@ PART = {
 }
 
 
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-    @property
-    def part(self) -> str:
-        return PART.get(self.kind, "bystander")
+PRINCIPALS = principals(key_kinds=("right_holder", "marketplace", "merchant"), keys=BROAD_AND_NARROW_KEYS)
 
 
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in OrganisationKind.values for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in ("right_holder", "marketplace", "merchant")
-        for name, scopes in (("all", ALL_SCOPES), ("read", sorted(READ_SCOPES)), ("narrow", ["rights:read"]))
-    ]
-    + [Principal("anonymous")]
-)
+def part(p: Principal) -> str:
+    """The part the caller's organisation plays in the world."""
+    return PART.get(p.kind, "bystander")
 
 
 @dataclass(frozen=True)
@@ -85,17 +65,17 @@ class Endpoint:
     conflict: frozenset[str] = frozenset()  # parts allowed in, for whom the object is not in that state (409)
 
     def expect(self, p: Principal) -> int:
-        if not p.kind:
-            return 401
-        if not p.has(self.scope):
-            return 403
-        if p.part in self.refused_input:
+        refused = refusal(p, self.scope)
+        if refused:
+            return refused
+        its = part(p)
+        if its in self.refused_input:
             return 422
-        if p.part in self.conflict:
+        if its in self.conflict:
             return 409
-        if p.part in self.allowed:
+        if its in self.allowed:
             return self.success
-        return 403 if p.part in self.sees else 404
+        return 403 if its in self.sees else 404
 
 
 EVERYONE = frozenset({"holder", "marketplace", "merchant", "operator", "agent", "bystander"})
@@ -351,11 +331,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         "holder": holder.slug,
         "m1": m1.pk,
     }
-    if not principal.kind:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(own, list(principal.key_scopes))}"), ids
-    return verified_client(acting.user), ids
+    return client_for(principal, acting), ids
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
