@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from ipbridge.accounts.models import Organisation, OrganisationKind, VerificationStatus
 from ipbridge.engine.screening import (
@@ -37,7 +38,7 @@ from ipbridge.screening.models import (
     RiskKeyword,
     ScreeningSettings,
 )
-from ipbridge.sharing.models import AuthorisedSeller, Guide
+from ipbridge.sharing.models import AuthorisedSeller, Guide, GuideStatus
 from ipbridge.sharing.selectors import authorised_shops, reference_prices_published
 
 
@@ -171,7 +172,9 @@ _marketplaces: dict[Hashable, _Built] = {}
 
 
 def _base_fingerprint(marketplace: Organisation | None) -> Hashable:
-    """What the shared part was built from, summarised so that any change shows."""
+    """What the shared part was built from, summarised so that any change shows. The day is part of it: an
+    authorisation starts or ends at midnight without anything being written. Withdrawing a guide changes only
+    its status, hence the count of published ones."""
     claims = RightClaim.objects.aggregate(
         n=Count("pk"), last=Max("decided_at"), approved=Count("pk", filter=Q(status=ClaimStatus.APPROVED))
     )
@@ -180,11 +183,18 @@ def _base_fingerprint(marketplace: Organisation | None) -> Hashable:
         verified=Count("pk", filter=Q(verification_status=VerificationStatus.VERIFIED))
     )
     sellers = AuthorisedSeller.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    guides = Guide.objects.aggregate(n=Count("pk"), last=Max("published_at"), updated=Max("updated_at"))
+    guides = Guide.objects.aggregate(
+        n=Count("pk"),
+        published=Count("pk", filter=Q(status=GuideStatus.PUBLISHED)),
+        last=Max("published_at"),
+        updated=Max("updated_at"),
+    )
     gis = GIProducer.objects.aggregate(n=Count("pk"), last=Max("created_at"))
     gi_names = GeographicalIndication.objects.aggregate(n=Count("pk"), last=Max("created_at"))
     return (
+        timezone.localdate(),
         marketplace.pk if marketplace else None,
+        marketplace.verification_status if marketplace else None,
         tuple(claims.values()),
         tuple(rights.values()),
         tuple(holders.values()),
@@ -198,6 +208,8 @@ def _base_fingerprint(marketplace: Organisation | None) -> Hashable:
 def _base(marketplace: Organisation | None, *, lookalikes: bool) -> Screener:
     """The screener of marks, GIs, prices and authorised shops (reference prices depend on which guides the
     marketplace is sent), with the shipped risk keywords."""
+    # Seeded before the fingerprint is taken: seeded while building, it would change the fingerprint just taken.
+    gi_seed()
     fingerprint = _base_fingerprint(marketplace)
     key = (marketplace.pk if marketplace else None, lookalikes)
     built = _bases.get(key)

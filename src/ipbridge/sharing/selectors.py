@@ -427,9 +427,11 @@ def reference_prices_published(*, marketplace: Organisation | None) -> list[Publ
     )
     prices: list[PublishedPrice] = []
     for content in versions:
-        for price in content.get("reference_prices", []):
+        for price in content.get("reference_prices") or []:
+            if not isinstance(price, dict):
+                continue
             amount, product, currency = price.get("amount"), price.get("product"), price.get("currency")
-            if not isinstance(amount, int) or not product or not currency:
+            if not isinstance(amount, int) or isinstance(amount, bool) or not product or not currency:
                 continue
             for right in content.get("rights", []):
                 prices.append(PublishedPrice(right["office"], right["number"], str(product), amount, str(currency)))
