@@ -12,8 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from ipbridge.accounts.models import Organisation, OrganisationKind, Role
-from ipbridge.accounts.scopes import ALL_SCOPES, READ_SCOPES, ROLE_SCOPES
+from ipbridge.accounts.models import Organisation, Role
 from ipbridge.accounts.selectors import actor_for_system
 from ipbridge.identity import codes, credentials, services
 from ipbridge.identity.models import (
@@ -28,97 +27,33 @@ from ipbridge.identity.models import (
     SigningKey,
     VerificationCode,
 )
-from tests.factories import OrganisationFactory, api_key, member, verified_client
+from tests.authorization import BROAD_AND_NARROW_KEYS, Principal, client_for, needs, principals, public, refusal
+from tests.factories import OrganisationFactory, member
 from tests.identity.factories import PDF, held, pdf, right_with_contacts
 
 pytestmark = pytest.mark.django_db
 
-KINDS = list(OrganisationKind.values)
-
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    kind: str = ""
-    role: str | None = None
-    key_scopes: tuple[str, ...] | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.kind
-
-    def has(self, scope: str) -> bool:
-        if self.key_scopes is not None:
-            return scope in self.key_scopes
-        return self.role is not None and scope in ROLE_SCOPES[self.role]
-
-
-PRINCIPALS = (
-    [Principal(f"{kind}-{role}", kind, role) for kind in KINDS for role in Role.values]
-    + [
-        Principal(f"{kind}-key-{name}", kind, key_scopes=tuple(scopes))
-        for kind in ("right_holder", "agent", "operator")
-        for name, scopes in (("all", ALL_SCOPES), ("read", sorted(READ_SCOPES)), ("narrow", ["rights:read"]))
-    ]
-    + [Principal("anonymous")]
-)
-
-
-def needs(scope: str, *, kinds: tuple[str, ...] = (), then: int) -> Callable[[Principal], int]:
-    """401 without credentials, 403 without the scope or (when ``kinds`` is given) outside those kinds, else
-    ``then``."""
-
-    def expect(p: Principal) -> int:
-        if p.anonymous:
-            return 401
-        if not p.has(scope) or (kinds and p.kind not in kinds):
-            return 403
-        return then
-
-    return expect
+PRINCIPALS = principals(key_kinds=("right_holder", "agent", "operator"), keys=BROAD_AND_NARROW_KEYS)
 
 
 def operator_only(scope: str, then: int) -> Callable[[Principal], int]:
-    def expect(p: Principal) -> int:
-        if p.anonymous:
-            return 401
-        if p.kind != "operator" or not p.has(scope):
-            return 403
-        return then
-
-    return expect
-
-
-def public(p: Principal) -> int:
-    return 200
+    return needs(scope, kinds=("operator",), then=then)
 
 
 def read_or_not_found(p: Principal) -> int:
     """Another organisation's object: operators read it, others are told it does not exist."""
-    if p.anonymous:
-        return 401
-    if not p.has("identity:read"):
-        return 403
-    return 200 if p.kind == "operator" else 404
+    return refusal(p, "identity:read") or (200 if p.kind == "operator" else 404)
 
 
 def write_then_operator(then: int) -> Callable[[Principal], int]:
     def expect(p: Principal) -> int:
-        if p.anonymous:
-            return 401
-        if not p.has("identity:write"):
-            return 403
-        return then if p.kind == "operator" else 404
+        return refusal(p, "identity:write") or (then if p.kind == "operator" else 404)
 
     return expect
 
 
 def revoke_own_mandate(p: Principal) -> int:
-    if p.anonymous:
-        return 401
-    if not p.has("identity:write"):
-        return 403
-    return 403 if p.kind == "agent" else 200
+    return refusal(p, "identity:write") or (403 if p.kind == "agent" else 200)
 
 
 @dataclass(frozen=True)
@@ -238,7 +173,8 @@ def state() -> dict[str, Any]:
 
 
 def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
-    own = member(kind=principal.kind or "right_holder", role=principal.role or Role.ADMIN).organisation
+    acting = member(kind=principal.kind or "right_holder", role=principal.role or Role.ADMIN)
+    own = acting.organisation
     system = actor_for_system(own)
     holder = OrganisationFactory(kind="right_holder", name="Aurora Cosmetics S.A.", verification_status="verified")
     guard = OrganisationFactory(kind="agent", slug="guard", name="Guard Agents", verification_status="verified")
@@ -319,11 +255,7 @@ def build_world(principal: Principal) -> tuple[Client, dict[str, Any]]:
         "holder_jti": str(holder_credential.jti),
         "holder_token": holder_credential.token,
     }
-    if principal.anonymous:
-        return Client(), ids
-    if principal.key_scopes is not None:
-        return Client(HTTP_AUTHORIZATION=f"Bearer {api_key(own, list(principal.key_scopes))}"), ids
-    return verified_client(own.memberships.get().user), ids
+    return client_for(principal, acting), ids
 
 
 def _filled(value: Any, ids: dict[str, Any]) -> Any:
