@@ -133,7 +133,7 @@ def test_loading_the_demo_again_writes_nothing(settings: Any) -> None:
     demo_load()
 
     assert everything() == counts
-    assert counts["Alert"] == 14 + 1 + len(HISTORY)
+    assert counts["Alert"] == 15 + 1 + len(HISTORY)
     assert (counts["ShopIdentifier"], counts["Watch"], counts["EarlyWarning"]) == (10, 2, 2)
 
 
@@ -148,7 +148,7 @@ def test_bright_deals_is_associated_with_three_shops_through_a_telephone_and_a_p
     assert [(n.shop_id, n.shop_name, n.depth, n.alerts.confirmed, n.alerts.open, n.watched) for n in graph.nodes] == [
         ("mm-6600", "Bright Deals Shop", 0, 3, 0, True),
         ("mm-6601", "Bright Deals Outlet", 1, 0, 7, False),
-        ("mm-7003", "Gift Corner", 1, 0, 1, False),
+        ("mm-7003", "Gift Corner", 1, 0, 2, False),
         ("mm-7016", "Lucky Beauty 幸运美妆", 2, 0, 7, False),
     ]
     assert [(e.source, e.target, e.kinds) for e in graph.edges] == [
@@ -209,16 +209,16 @@ def test_aurora_and_cosmetics_spike_on_the_scan_s_day_and_megamart_is_warned(set
     found = trends.trends(actor=megamart)
 
     assert [(w.day, w.brand, w.category, w.count, w.baseline, w.acknowledged_at) for w in warnings] == [
-        (day, "", "cosmetics", 10, 0.7857, None),
-        (day, "AURORA", "", 9, 0.7857, None),
+        (day, "", "cosmetics", 11, 0.7857, None),
+        (day, "AURORA", "", 10, 0.7857, None),
     ]
     assert found.days[-1] == day
     aurora = next(s for s in found.brands if s.name == "AURORA")
-    assert aurora.counts == [*HISTORY_DAILY, 9]
+    assert aurora.counts == [*HISTORY_DAILY, 10]
     assert max(aurora.counts[:-1]) == 2
     assert [(s.day, s.brand, s.category, s.count) for s in found.spikes] == [
-        (day, "", "cosmetics", 10),
-        (day, "AURORA", "", 9),
+        (day, "", "cosmetics", 11),
+        (day, "AURORA", "", 10),
     ]
     history = Alert.objects.filter(listing_id__in=HISTORY)
     assert history.count() == 28
@@ -227,4 +227,4 @@ def test_aurora_and_cosmetics_spike_on_the_scan_s_day_and_megamart_is_warned(set
     assert AuditEvent.objects.filter(action=trends.WARNING_RAISED, actor_label="system").count() == 2
     # The right holder reads the same spike of its mark, without warnings of its own.
     aurora_view = trends.trends(actor=actor_of("brand@aurora.demo"))
-    assert (day, "AURORA", "", 9) in [(s.day, s.brand, s.category, s.count) for s in aurora_view.spikes]
+    assert (day, "AURORA", "", 10) in [(s.day, s.brand, s.category, s.count) for s in aurora_view.spikes]

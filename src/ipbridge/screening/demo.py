@@ -235,8 +235,8 @@ SHOP_IDENTIFIERS = (
 PRODUCT_WATCHED = "AURORA Rouge lipstick"
 
 # History. Aurora lipstick alerts at MegaMart on each of the 29 days before the scan's day, oldest first (none to two
-# a day), and on the scan's day before it: raised as a scan raises them, then dated back. With the scan's own five
-# AURORA alerts (six in cosmetics), that day counts 9 AURORA alerts and 10 in cosmetics against a daily mean of
+# a day), and on the scan's day before it: raised as a scan raises them, then dated back. With the scan's own six
+# AURORA alerts (seven in cosmetics), that day counts 10 AURORA alerts and 11 in cosmetics against a daily mean of
 # 0.79 over the 14 days before: a spike of both, which the daily check turns into two early warnings.
 HISTORY_DAILY = (1, 0, 2, 1, 0, 1, 1, 0, 2, 1, 0, 1, 0, 2, 1, 0, 1, 1, 0, 2, 1, 0, 1, 0, 1, 2, 0, 1, 1)
 HISTORY_SCAN_DAY = 4
