@@ -46,11 +46,13 @@ ERKE = ProtectedMark(8, "鸿星尔克", "CN", "8")
 LV = ProtectedMark(9, "LV", "FR", "9")
 TIMBERLAND = ProtectedMark(10, "Timberland", "US", "10")
 MARKS = (NIKE, ADIDAS, APPLE, BMW, LOUIS_VUITTON, BALENCIAGA, HUAWEI, ERKE, LV, TIMBERLAND)
-RISK = (RiskTerm("高仿", 0.9, "zh"), RiskTerm("A货", 0.85, "zh"), RiskTerm("1:1", 0.8), RiskTerm("AAA", 0.5, "en"))
-RISK += (RiskTerm("replica", 0.9, "en"), RiskTerm("inspired by", 0.3, "en"))
+RISK = (RiskTerm("高仿", 0.9, "zh", ("高仿真",)), RiskTerm("A货", 0.85, "zh"), RiskTerm("1:1", 0.8))
+RISK += (RiskTerm("AAA", 0.5, "en"), RiskTerm("replica", 0.9, "en"), RiskTerm("inspired by", 0.3, "en"))
+RISK += (RiskTerm("fake", 0.7, "en", ("fake fur",)),)
+CHAMPAGNE_SENSES = ("香槟色", "champagne gold", "champagne flutes")
 GI = (
-    GITerm("Champagne", "Champagne", frozenset({("tmall", "moet-shop")})),
-    GITerm("香槟", "Champagne", frozenset({("tmall", "moet-shop")})),
+    GITerm("Champagne", "Champagne", frozenset({("tmall", "moet-shop")}), exceptions=CHAMPAGNE_SENSES),
+    GITerm("香槟", "Champagne", frozenset({("tmall", "moet-shop")}), exceptions=CHAMPAGNE_SENSES),
 )
 CATALOGUE = Catalogue(
     marks=MARKS,
@@ -439,6 +441,26 @@ def test_without_lookalikes_only_marks_as_written_or_disguised() -> None:
     assert found == [(FOLDED, "N1KE"), (TRANSLITERATION, "耐克")]
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("高仿真 婴儿 硅胶 娃娃", []),
+        ("高仿 高仿真 娃娃", [(RISK_KEYWORD, "高仿")]),
+        ("Fake fur coat", []),
+        ("FAKE FUR coat, fake bag", [(RISK_KEYWORD, "fake")]),
+        ("香槟色 连衣裙", []),
+        ("Champagne gold kitchen tap", []),
+        ("Champagne flutes and a Champagne brut", [(GEOGRAPHICAL_INDICATION, "Champagne")]),
+    ],
+)
+def test_a_term_inside_one_of_its_exceptions_is_not_flagged(
+    screener: Screener | ReferenceScreener, title: str, expected: list[tuple[str, str]]
+) -> None:
+    flags = screener.screen_listing(Listing("1", title)).flags
+
+    assert [(flag.detector, flag.term) for flag in flags] == expected
+
+
 def test_the_shipped_catalogues() -> None:
     risk = {term.text: term for term in default_risk_terms()}
     names = {term.text: term for term in default_gi_terms()}
@@ -448,6 +470,9 @@ def test_the_shipped_catalogues() -> None:
     assert risk["replica"].language == "en"
     assert all(0 < term.weight <= 1 for term in risk.values())
     assert {"高仿", "A货", "原单", "跟单", "原厂", "平价替代", "super copy", "1:1", "AAA"} <= risk.keys()
+    assert {"一比一", "纯原", "公司级", "莆田", "同厂", "super clone", "grade A copy"} <= risk.keys()
+    assert risk["高仿"].exceptions == ("高仿真",)
+    assert "champagne gold" in names["Champagne"].exceptions
     assert names["香槟"].gi == names["Champagne"].gi == "Champagne"
     assert names["西湖龙井"].producers == frozenset()
     assert len({term.gi for term in names.values()}) >= 40

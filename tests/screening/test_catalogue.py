@@ -160,7 +160,7 @@ def test_settings_are_made_with_the_defaults_and_the_shipped_catalogue_copied_in
     assert again.pk == settings.pk
     assert ScreeningSettings.objects.count() == 1
     rows = RiskKeyword.objects.filter(marketplace=w.marketplace)
-    assert rows.count() == len(shipped) == 48
+    assert rows.count() == len(shipped) == 60
     assert {(k.term_key, k.term, k.language, k.weight) for k in rows} == {
         (key, t.text, t.language, t.weight) for key, t in shipped.items()
     }
@@ -176,7 +176,7 @@ def test_a_shipped_keyword_the_marketplace_removed_is_not_copied_in_again() -> N
 
     settings_for(w.marketplace)
 
-    assert RiskKeyword.objects.filter(marketplace=w.marketplace).count() == 47
+    assert RiskKeyword.objects.filter(marketplace=w.marketplace).count() == 59
     assert not RiskKeyword.objects.filter(marketplace=w.marketplace, term_key="高仿").exists()
 
 
@@ -189,7 +189,7 @@ def test_risk_terms_are_the_enabled_keywords_with_the_weight_triage_tuned() -> N
 
     terms = risk_terms(marketplace=w.marketplace)
 
-    assert len(terms) == 48
+    assert len(terms) == 60
     assert "高仿" not in {t.text for t in terms}
     assert [t for t in terms if t.text in ("replica", "replicas", "Tribute")] == [
         RiskTerm(text="replica", weight=0.45, language="en"),

@@ -292,14 +292,27 @@ class TermForm(NamedTuple):
     key: str  # skeleton, for the batch filter
     latin_start: bool  # starts with a letter or digit (not Chinese): needs a word boundary before
     latin_end: bool
+    exceptions: tuple[str, ...] = ()  # normal forms of the phrases holding the term in an innocent sense
 
 
-def term_form(text: str) -> TermForm | None:
+def term_form(text: str, exceptions: tuple[str, ...] = ()) -> TermForm | None:
     normal = normal_key(text)
     key = skeleton_of(text)
     if not normal or not key:
         return None
-    return TermForm(normal, key, wordish(normal[0]), wordish(normal[-1]))
+    inside = tuple(phrase for phrase in map(normal_key, exceptions) if normal in phrase and phrase != normal)
+    return TermForm(normal, key, wordish(normal[0]), wordish(normal[-1]), inside)
+
+
+def excepted(normal: str, start: int, term: TermForm) -> bool:
+    """Whether the term found at ``start`` of the normal form ``normal`` is inside one of its exceptions."""
+    for phrase in term.exceptions:
+        at = phrase.find(term.normal)
+        while at >= 0:
+            if at <= start and normal.startswith(phrase, start - at):
+                return True
+            at = phrase.find(term.normal, at + 1)
+    return False
 
 
 def wordish(char: str) -> bool:
@@ -316,14 +329,21 @@ def edit_limit(length: int) -> int:
 
 def load_risk_terms() -> list[RiskTerm]:
     data = json.loads(resources.files("ipbridge.engine").joinpath("data/risk_keywords.json").read_text("utf-8"))
-    return [RiskTerm(row["text"], float(row["weight"]), row.get("language", "")) for row in data["terms"]]
+    return [
+        RiskTerm(row["text"], float(row["weight"]), row.get("language", ""), tuple(row.get("except", ())))
+        for row in data["terms"]
+    ]
 
 
 def load_gi_terms() -> list[GITerm]:
     raw = resources.files("ipbridge.engine").joinpath("data/geographical_indications.json").read_text("utf-8")
     data = json.loads(raw)
     weight = float(data.get("weight", 0.5))
-    return [GITerm(name, row["gi"], frozenset(), weight) for row in data["indications"] for name in row["names"]]
+    return [
+        GITerm(name, row["gi"], frozenset(), weight, tuple(row.get("except", ())))
+        for row in data["indications"]
+        for name in row["names"]
+    ]
 
 
 def close_reading(skeleton: str, key: str) -> bool:

@@ -37,6 +37,7 @@ from ipbridge.engine.screening._forms import (
     char_class,
     common_words,
     edit_limit,
+    excepted,
     mark_forms,
     phonetic_close,
     readings_of,
@@ -160,6 +161,8 @@ def _term_spans(text: str, term: TermForm) -> list[tuple[int, int]]:
             continue
         if term.latin_end and end < len(normal) and wordish(normal[end]):
             continue
+        if excepted(normal, start, term):
+            continue
         spans.append((owners[start], owners[end - 1] + 1))
     return spans
 
@@ -171,8 +174,8 @@ class ReferenceScreener:
         self._catalogue = catalogue
         self._lookalikes = lookalikes
         self._marks = [(mark, mark_forms(mark)) for mark in catalogue.marks]
-        self._risk = [(term, form) for term in catalogue.risk_terms if (form := term_form(term.text))]
-        self._gi = [(term, form) for term in catalogue.gi_terms if (form := term_form(term.text))]
+        self._risk = [(term, form) for term in catalogue.risk_terms if (form := term_form(term.text, term.exceptions))]
+        self._gi = [(term, form) for term in catalogue.gi_terms if (form := term_form(term.text, term.exceptions))]
         self._prices = prices_by_mark(catalogue)
         self._by_id = {mark.id: mark for mark in catalogue.marks}
 

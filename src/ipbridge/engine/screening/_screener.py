@@ -43,6 +43,7 @@ from ipbridge.engine.screening._forms import (
     close_reading,
     common_words,
     edit_limit,
+    excepted,
     filter_key,
     mark_forms,
     phonetic_close,
@@ -176,6 +177,7 @@ def _term_spans(normal: str, owners: list[int], term: TermForm) -> list[tuple[in
             and (end == len(normal) or owners[end] != owners[end - 1])
             and not (term.latin_start and start > 0 and wordish(normal[start - 1]))
             and not (term.latin_end and end < len(normal) and wordish(normal[end]))
+            and not (term.exceptions and excepted(normal, start, term))
         ):
             spans.append((owners[start], owners[end - 1] + 1))
         start = normal.find(term.normal, start + 1)
@@ -266,7 +268,7 @@ class _MarkIndex:
         self.marks = list(marks)
         self.forms = [mark_forms(mark) for mark in self.marks]
         self.by_id = {mark.id: mark for mark in self.marks}
-        self.gi = [(term, found) for term in gi_terms if (found := term_form(term.text))]
+        self.gi = [(term, found) for term in gi_terms if (found := term_form(term.text, term.exceptions))]
         self.lookalikes = lookalikes
         patterns: dict[str, list[int]] = {}
         checked: dict[str, list[_Check]] = {}
@@ -417,7 +419,7 @@ class _Hashed:
 
 class _RiskIndex:
     def __init__(self, terms: Sequence[RiskTerm]) -> None:
-        self.terms = [(term, form) for term in terms if (form := term_form(term.text))]
+        self.terms = [(term, form) for term in terms if (form := term_form(term.text, term.exceptions))]
         patterns: dict[str, list[int]] = {}
         for number, (_term, form) in enumerate(self.terms):
             patterns.setdefault(filter_key(form.key), []).append(number)

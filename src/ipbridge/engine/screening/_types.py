@@ -75,22 +75,26 @@ class ProtectedMark:
 
 @dataclass(frozen=True, slots=True)
 class RiskTerm:
-    """A term of the risk-keyword catalogue; ``language`` is "zh" or "en"."""
+    """A term of the risk-keyword catalogue; ``language`` is "zh" or "en". ``exceptions`` are longer phrases
+    holding the term in an innocent sense (高仿真, lifelike, for 高仿): inside one, the term is not flagged."""
 
     text: str
     weight: float
     language: str = ""
+    exceptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class GITerm:
     """A name of a geographical indication; ``producers`` are the shops allowed to use it, as
-    (marketplace, shop id) pairs."""
+    (marketplace, shop id) pairs. ``exceptions`` are longer phrases holding the name in another sense (香槟色,
+    champagne gold: a colour): inside one, the name is not flagged."""
 
     text: str
     gi: str
     producers: frozenset[tuple[str, str]] = frozenset()
     weight: float = 0.5
+    exceptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +177,7 @@ class Thresholds:
     hold: float = 0.85
 
     def level(self, score: float) -> str:
-        """"hold", "alert" or "" for the score."""
+        """ "hold", "alert" or "" for the score."""
         if score >= self.hold:
             return "hold"
         if score >= self.alert:
