@@ -463,3 +463,13 @@ def test_a_marketplace_that_loses_its_verification_no_longer_prices_from_guides_
     unverified = Organisation.objects.get(pk=w.marketplace.pk)
 
     assert flagged(unverified, cheap) == {("mark", "AURORA", aurora_right().pk)}
+
+
+def test_the_marketplace_keeps_the_innocent_senses_of_the_shipped_words_and_names() -> None:
+    w = screening_world()
+
+    assert flagged(w.marketplace, offered(w.marketplace, "高仿 娃娃")) == {("risk_keyword", "高仿", None)}
+    assert flagged(w.marketplace, offered(w.marketplace, "高仿真 硅胶娃娃")) == set()
+    assert flagged(w.marketplace, offered(w.marketplace, "Warm fake fur coat")) == set()
+    assert flagged(w.marketplace, offered(w.marketplace, "香槟色 连衣裙")) == set()
+    assert ("geographical_indication", "香槟", None) in flagged(w.marketplace, offered(w.marketplace, "法国香槟 750ml"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -94,8 +95,14 @@ def gi_terms() -> list[GITerm]:
     producers: dict[int, set[tuple[str, str]]] = {}
     for gi_id, marketplace_id, shop_id in GIProducer.objects.values_list("indication_id", "marketplace_id", "shop_id"):
         producers.setdefault(gi_id, set()).add((str(marketplace_id), shop_id))
+    exceptions = _shipped_gi_exceptions()
     return [
-        GITerm(text=text, gi=gi.name, producers=frozenset(producers.get(gi.pk, ())))
+        GITerm(
+            text=text,
+            gi=gi.name,
+            producers=frozenset(producers.get(gi.pk, ())),
+            exceptions=exceptions.get((gi.name, text), ()),
+        )
         for gi in GeographicalIndication.objects.order_by("pk")
         for text in gi.terms
         if isinstance(text, str) and text.strip()
@@ -146,9 +153,24 @@ def settings_for(marketplace: Organisation) -> ScreeningSettings:
     return settings
 
 
+@cache
+def _shipped_risk_exceptions() -> dict[str, tuple[str, ...]]:
+    """The innocent phrases of the shipped risk terms (高仿真 for 高仿, "fake fur" for fake), by term key."""
+    return {term_key(term.text): term.exceptions for term in default_risk_terms() if term.exceptions}
+
+
+@cache
+def _shipped_gi_exceptions() -> dict[tuple[str, str], tuple[str, ...]]:
+    """The other senses of the shipped indications' names (香槟色, champagne flutes), by indication and name."""
+    return {(term.gi, term.text): term.exceptions for term in default_gi_terms() if term.exceptions}
+
+
 def risk_terms(*, marketplace: Organisation) -> list[RiskTerm]:
+    """The marketplace's enabled risk keywords with their tuned weights; a term of the shipped catalogue keeps the
+    phrases in which it is innocent."""
+    exceptions = _shipped_risk_exceptions()
     return [
-        RiskTerm(text=k.term, weight=k.effective_weight, language=k.language)
+        RiskTerm(text=k.term, weight=k.effective_weight, language=k.language, exceptions=exceptions.get(k.term_key, ()))
         for k in RiskKeyword.objects.filter(marketplace=marketplace, enabled=True).order_by("pk")
     ]
 
