@@ -124,9 +124,9 @@ def test_megamart_sees_its_focused_monitoring_and_acknowledges_the_aurora_warnin
     expect(page.locator("#spikes tbody tr")).to_have_count(2)
     expect(page.locator("#warnings tbody tr")).to_have_count(2)
     aurora = warning_row(page, "AURORA")
-    expect(aurora.locator("td").nth(2)).to_have_text("9")
+    expect(aurora.locator("td").nth(2)).to_have_text("10")
     expect(aurora.locator("td").nth(3)).to_have_text("0.79")
-    expect(warning_row(page, "cosmetics").locator("td").nth(2)).to_have_text("10")
+    expect(warning_row(page, "cosmetics").locator("td").nth(2)).to_have_text("11")
     screenshot(page, "trends-demo")
 
     aurora.get_by_role("button", name="Acknowledge").click()
