@@ -13,6 +13,8 @@ def _fast_hashing(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Jobs run in the request that queued them, so tests see their outcome at once.
     settings.JOBS_IN_BACKGROUND_THREAD = False
+    # A test changes the catalogue and screens at once: every screening asks the database what changed.
+    settings.SCREENING_RECHECK_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

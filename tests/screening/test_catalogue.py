@@ -473,3 +473,19 @@ def test_the_marketplace_keeps_the_innocent_senses_of_the_shipped_words_and_name
     assert flagged(w.marketplace, offered(w.marketplace, "Warm fake fur coat")) == set()
     assert flagged(w.marketplace, offered(w.marketplace, "香槟色 连衣裙")) == set()
     assert ("geographical_indication", "香槟", None) in flagged(w.marketplace, offered(w.marketplace, "法国香槟 750ml"))
+
+
+def test_a_process_asks_whether_the_catalogue_changed_at_most_once_a_window(settings: Any) -> None:
+    w = screening_world()
+    actor = actor_for_system(w.marketplace)
+    listing = offered(w.marketplace, "限量款 清仓")
+    settings.SCREENING_RECHECK_SECONDS = 3600
+    first, _ = screener_for(w.marketplace)
+
+    settings_services.risk_keyword_add(actor=actor, term="清仓", language="zh", weight=0.7)
+    within, _ = screener_for(w.marketplace)
+    settings.SCREENING_RECHECK_SECONDS = 0
+    passed, _ = screener_for(w.marketplace)
+
+    assert within is first
+    assert [s.screen_listing(listing).risk_score for s in (within, passed)] == [0.0, 0.7]

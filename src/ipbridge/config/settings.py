@@ -340,6 +340,9 @@ CACHES = {
 # How the live-stream WebSocket connections hear that their session ended over the API: within each process by
 # default; with several processes or machines, through Redis (CHANNEL_LAYER_URL=redis://...), like the broker.
 CHANNEL_LAYER_URL = env.str("CHANNEL_LAYER_URL", default="")
+# How often a process asks the database whether a marketplace's screening catalogue changed: a change (a new
+# right held, a keyword edited) reaches screening within this many seconds.
+SCREENING_RECHECK_SECONDS = env.float("SCREENING_RECHECK_SECONDS", default=1.0)
 CHANNEL_LAYERS = {
     "default": (
         {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]}}

@@ -9,10 +9,12 @@ marketplaces; each marketplace's own risk keywords are laid on top of it (``Scre
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -136,9 +138,11 @@ def settings_for(marketplace: Organisation) -> ScreeningSettings:
         settings, created = ScreeningSettings.objects.get_or_create(marketplace=marketplace)
         if created:
             known = set(RiskKeyword.objects.filter(marketplace=marketplace).values_list("term_key", flat=True))
-            RiskKeyword.objects.bulk_create(
-                [
-                    RiskKeyword(
+            rows: dict[str, RiskKeyword] = {}
+            for term in default_risk_terms():
+                key = term_key(term.text)
+                if key not in known and key not in rows:
+                    rows[key] = RiskKeyword(
                         marketplace=marketplace,
                         term=term.text,
                         term_key=key,
@@ -146,10 +150,7 @@ def settings_for(marketplace: Organisation) -> ScreeningSettings:
                         weight=term.weight,
                         origin=KeywordOrigin.DEFAULT,
                     )
-                    for term in default_risk_terms()
-                    if (key := term_key(term.text)) not in known and not known.add(key)  # type: ignore[func-returns-value]
-                ]
-            )
+            RiskKeyword.objects.bulk_create(rows.values())
     return settings
 
 
@@ -191,6 +192,8 @@ class _Built:
 _lock = threading.Lock()
 _bases: dict[Hashable, _Built] = {}
 _marketplaces: dict[Hashable, _Built] = {}
+# When each marketplace's screener was last checked against the database, and what it was.
+_checked: dict[int | None, tuple[float, Screener, Thresholds]] = {}
 
 
 def _base_fingerprint(marketplace: Organisation | None) -> Hashable:
@@ -249,18 +252,34 @@ def _base(marketplace: Organisation | None, *, lookalikes: bool) -> Screener:
 
 def screener_for(marketplace: Organisation | None) -> tuple[Screener, Thresholds]:
     """The screener and thresholds for ``marketplace``'s listings; for None, the register's marks with the shipped
-    catalogue and the default thresholds (what the command line uses without ``--marketplace``)."""
+    catalogue and the default thresholds (what the command line uses without ``--marketplace``).
+
+    Asking whether anything the screener was built from changed takes a dozen queries, which a live stream pushing
+    a segment a second, or a scan's every chunk, need not make each time: a process asks at most once every
+    ``SCREENING_RECHECK_SECONDS`` per marketplace, so a change is seen within that time."""
+    key = marketplace.pk if marketplace is not None else None
+    now = time.monotonic()
     with _lock:
-        if marketplace is None:
-            return _base(None, lookalikes=True), Thresholds()
-        settings = settings_for(marketplace)
-        base = _base(marketplace, lookalikes=settings.lookalikes)
-        key = (marketplace.pk, settings.lookalikes)
-        fingerprint = (id(base), settings.catalogue_version)
-        built = _marketplaces.get(key)
-        if built is None or built.fingerprint != fingerprint:
-            built = _marketplaces[key] = _Built(fingerprint, base.with_risk_terms(risk_terms(marketplace=marketplace)))
-        return built.screener, thresholds_of(settings)
+        kept = _checked.get(key)
+        if kept is not None and now - kept[0] < django_settings.SCREENING_RECHECK_SECONDS:
+            return kept[1], kept[2]
+        screener, thresholds = _current(marketplace)
+        _checked[key] = (now, screener, thresholds)
+        return screener, thresholds
+
+
+def _current(marketplace: Organisation | None) -> tuple[Screener, Thresholds]:
+    """The screener and thresholds as the database now says, rebuilt only where it changed; call under the lock."""
+    if marketplace is None:
+        return _base(None, lookalikes=True), Thresholds()
+    settings = settings_for(marketplace)
+    base = _base(marketplace, lookalikes=settings.lookalikes)
+    key = (marketplace.pk, settings.lookalikes)
+    fingerprint = (id(base), settings.catalogue_version)
+    built = _marketplaces.get(key)
+    if built is None or built.fingerprint != fingerprint:
+        built = _marketplaces[key] = _Built(fingerprint, base.with_risk_terms(risk_terms(marketplace=marketplace)))
+    return built.screener, thresholds_of(settings)
 
 
 def screeners_reset() -> None:
@@ -268,3 +287,4 @@ def screeners_reset() -> None:
     with _lock:
         _bases.clear()
         _marketplaces.clear()
+        _checked.clear()

@@ -115,12 +115,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
     checked_at: float
     closing: bool
     deadline: asyncio.Task[None] | None
-    catalogue: streams.CatalogueWindow
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
         self.actor, self.secret, self.checked_at, self.closing, self.deadline = None, "", 0.0, False, None
-        self.catalogue = streams.CatalogueWindow()
         await self.accept()
         token = _bearer(self.scope.get("headers", []))
         if token is not None:
@@ -232,7 +230,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return
         try:
             pushed = await database_sync_to_async(streams.stream_segments_push)(
-                actor=self.actor, session_id=self.session_id, segments=[segment], catalogue=self.catalogue
+                actor=self.actor, session_id=self.session_id, segments=[segment]
             )
         except Conflict as exc:
             await self._refuse(Refused(ENDED, exc))

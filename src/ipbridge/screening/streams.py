@@ -8,7 +8,6 @@ alerts shared with them."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from ipbridge.accounts.actors import Actor
 from ipbridge.accounts.audit import AuditAction, audit_act
-from ipbridge.accounts.models import Organisation, OrganisationKind
+from ipbridge.accounts.models import OrganisationKind
 from ipbridge.core.errors import Conflict, NotFound, ValidationFailed
 from ipbridge.core.validation import choice_field, text_field, url_field
-from ipbridge.engine.screening import Result, Screener, Segment, Thresholds
+from ipbridge.engine.screening import Result, Segment
 from ipbridge.screening.alerts import alert_raise
 from ipbridge.screening.catalogue import screener_for
 from ipbridge.screening.flags import flags_json, watch_flag
@@ -81,24 +80,6 @@ class SegmentScreened:
 class Pushed:
     session: StreamSession
     results: list[SegmentScreened]
-
-
-class CatalogueWindow:
-    """A marketplace's screener and thresholds, asked for at most once every ``seconds``. A WebSocket connection
-    keeps one: asking whether the catalogue changed takes a dozen queries, which a stream pushing a segment a second
-    need not make for every segment; a change reaches the connection within that time."""
-
-    def __init__(self, seconds: float = 1.0) -> None:
-        self.seconds = seconds
-        self._kept: tuple[float, int, Screener, Thresholds] | None = None
-
-    def get(self, marketplace: Organisation) -> tuple[Screener, Thresholds]:
-        now = time.monotonic()
-        if self._kept is not None and self._kept[1] == marketplace.pk and now - self._kept[0] < self.seconds:
-            return self._kept[2], self._kept[3]
-        screener, thresholds = screener_for(marketplace)
-        self._kept = (now, marketplace.pk, screener, thresholds)
-        return screener, thresholds
 
 
 def stream_group(session_id: int) -> str:
@@ -282,12 +263,10 @@ class _Screened:
         return bool(self.flags)
 
 
-def _screened(
-    session: StreamSession, segments: list[SegmentIn], catalogue: CatalogueWindow | None
-) -> tuple[list[_Screened], WatchMatcher]:
+def _screened(session: StreamSession, segments: list[SegmentIn]) -> tuple[list[_Screened], WatchMatcher]:
     """Each segment's screening, with the marketplace's watches (重点监测): a segment matching one (the stream's
     shop, or a product's words) is kept and raises an alert whatever its score."""
-    screener, thresholds = catalogue.get(session.marketplace) if catalogue else screener_for(session.marketplace)
+    screener, thresholds = screener_for(session.marketplace)
     watches = watch_matcher(marketplace=session.marketplace)
     marketplace = str(session.marketplace.pk)
     screened = []
@@ -312,16 +291,13 @@ def _screened(
     return screened, watches
 
 
-def stream_segments_push(
-    *, actor: Actor, session_id: int, segments: Sequence[SegmentIn], catalogue: CatalogueWindow | None = None
-) -> Pushed:
+def stream_segments_push(*, actor: Actor, session_id: int, segments: Sequence[SegmentIn]) -> Pushed:
     """Screen transcript segments of a live session of the actor's marketplace, keep the flagged ones, raise an
-    alert for each at or over the alert threshold, and count them all on the session. All or nothing. Without
-    ``catalogue``, the marketplace's screener is checked for changes first."""
+    alert for each at or over the alert threshold, and count them all on the session. All or nothing."""
     checked = segments_checked(segments)
     session = stream_for_push(actor=actor, session_id=session_id)
     # Screened before the transaction: matching is the slow part, and holds no lock.
-    screened, watches = _screened(session, checked, catalogue)
+    screened, watches = _screened(session, checked)
     kept = [item for item in screened if item.kept]
     now = timezone.now()
     with transaction.atomic():
